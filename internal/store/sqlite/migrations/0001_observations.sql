@@ -1,0 +1,37 @@
+-- Observations, each stored once by its client-supplied id. seq is the
+-- arrival order. body is the canonical GeoJSON Feature.
+CREATE TABLE observations (
+    seq            INTEGER PRIMARY KEY,
+    id             TEXT    NOT NULL,
+    kind           TEXT    NOT NULL,
+    source_id      TEXT    NOT NULL,
+    observed_at    INTEGER NOT NULL, -- Unix nanoseconds
+    lon            REAL    NOT NULL,
+    lat            REAL    NOT NULL,
+    cell           INTEGER NOT NULL, -- grid cell, see cell.go
+    classification TEXT    NOT NULL,
+    rel_to         TEXT    NOT NULL, -- comma-separated ISO 3166-1 alpha-3 codes
+    received_at    INTEGER NOT NULL, -- Unix nanoseconds
+    body           BLOB    NOT NULL
+);
+CREATE UNIQUE INDEX observations_id ON observations (id);
+-- Inserts land at the end of each index: observation times mostly increase,
+-- and within a grid cell they increase too, so the hot pages stay in cache.
+CREATE INDEX observations_time ON observations (observed_at);
+CREATE INDEX observations_cell_time ON observations (cell, observed_at);
+CREATE INDEX observations_source_time ON observations (source_id, observed_at);
+
+CREATE TABLE sensors (
+    id   TEXT PRIMARY KEY,
+    body BLOB NOT NULL
+) WITHOUT ROWID;
+
+-- Every version of the agreement terms ever loaded.
+CREATE TABLE terms_versions (
+    seq            INTEGER PRIMARY KEY,
+    terms_id       TEXT    NOT NULL,
+    version        TEXT    NOT NULL,
+    effective_from INTEGER NOT NULL,
+    loaded_at      INTEGER NOT NULL,
+    body           BLOB    NOT NULL
+);

@@ -1,0 +1,178 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/store"
+)
+
+const insertObservation = `INSERT INTO observations
+    (id, kind, source_id, observed_at, lon, lat, cell, classification, rel_to, received_at, body)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO NOTHING`
+
+// row is an observation ready to insert: its columns, computed on the
+// caller's goroutine so that the writer only writes.
+type row struct {
+	id, kind, source, class, relTo string
+	observedAt                     int64
+	lon, lat                       float64
+	cell                           int64
+	body                           []byte
+}
+
+// AddObservations implements store.Observations.
+func (db *DB) AddObservations(ctx context.Context, obs []observe.Observation) ([]store.Outcome, error) {
+	rows := make([]row, len(obs))
+	for i, o := range obs {
+		body, err := observe.Marshal(o)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = row{
+			id: o.ID, kind: string(o.Kind), source: o.Source.ID,
+			class: string(o.Releasability.Classification), relTo: strings.Join(o.Releasability.RelTo, ","),
+			observedAt: o.ObservedAt.UnixNano(), lon: o.Location.Lon, lat: o.Location.Lat,
+			cell: cellOf(o.Location.Lon, o.Location.Lat), body: body,
+		}
+	}
+	out := make([]store.Outcome, len(obs))
+	err := db.write(ctx, len(rows), func(tx *sql.Tx) error {
+		stmt, err := tx.Prepare(insertObservation)
+		if err != nil {
+			return fmt.Errorf("prepare insert: %w", err)
+		}
+		defer stmt.Close()
+		received := db.now().UnixNano()
+		for i, r := range rows {
+			res, err := stmt.Exec(r.id, r.kind, r.source, r.observedAt, r.lon, r.lat, r.cell, r.class, r.relTo, received, r.body)
+			if err != nil {
+				return fmt.Errorf("insert observation %s: %w", r.id, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("insert observation %s: %w", r.id, err)
+			}
+			out[i] = store.Duplicate
+			if n == 1 {
+				out[i] = store.Added
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add observations: %w", err)
+	}
+	return out, nil
+}
+
+// Observation implements store.Observations.
+func (db *DB) Observation(ctx context.Context, id string) (store.StoredObservation, error) {
+	var o store.StoredObservation
+	var received int64
+	err := db.r.QueryRowContext(ctx, `SELECT seq, received_at, body FROM observations WHERE id = ?`, id).Scan(&o.Seq, &received, &o.Feature)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, fmt.Errorf("observation %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return o, fmt.Errorf("read observation %q: %w", id, err)
+	}
+	o.ReceivedAt = time.Unix(0, received).UTC()
+	return o, nil
+}
+
+// QueryObservations implements store.Observations. It picks the index by
+// what the query constrains: the grid cells of a small box, the source, or
+// else time alone.
+func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page, error) {
+	if q.Limit <= 0 {
+		return store.Page{}, fmt.Errorf("query observations: limit must be positive, got %d", q.Limit)
+	}
+	var where []string
+	var args []any
+	index := "observations_time"
+	if q.BBox != nil {
+		b := *q.BBox
+		if cells, ok := cellsOf(b); ok {
+			index = "observations_cell_time"
+			where = append(where, "cell IN ("+placeholders(len(cells))+")")
+			for _, c := range cells {
+				args = append(args, c)
+			}
+		}
+		where = append(where, "lat BETWEEN ? AND ?")
+		args = append(args, b[1], b[3])
+		if b[0] <= b[2] {
+			where = append(where, "lon BETWEEN ? AND ?")
+			args = append(args, b[0], b[2])
+		} else {
+			where = append(where, "(lon >= ? OR lon <= ?)")
+			args = append(args, b[0], b[2])
+		}
+	}
+	if q.SourceID != "" {
+		if index == "observations_time" {
+			index = "observations_source_time"
+		}
+		where = append(where, "source_id = ?")
+		args = append(args, q.SourceID)
+	}
+	if q.Kind != "" {
+		where = append(where, "kind = ?")
+		args = append(args, string(q.Kind))
+	}
+	if !q.From.IsZero() {
+		where = append(where, "observed_at >= ?")
+		args = append(args, q.From.UnixNano())
+	}
+	if !q.To.IsZero() {
+		where = append(where, "observed_at < ?")
+		args = append(args, q.To.UnixNano())
+	}
+	if q.After != nil {
+		where = append(where, "(observed_at, seq) > (?, ?)")
+		args = append(args, q.After.ObservedAt.UnixNano(), q.After.Seq)
+	}
+	sqlText := "SELECT seq, observed_at, received_at, body FROM observations INDEXED BY " + index
+	if len(where) > 0 {
+		sqlText += " WHERE " + strings.Join(where, " AND ")
+	}
+	sqlText += " ORDER BY observed_at, seq LIMIT ?"
+	args = append(args, q.Limit+1)
+
+	rows, err := db.r.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return store.Page{}, fmt.Errorf("query observations: %w", err)
+	}
+	defer rows.Close()
+	var page store.Page
+	var last store.Cursor
+	for rows.Next() {
+		if len(page.Observations) == q.Limit {
+			page.Next = &last
+			break
+		}
+		var o store.StoredObservation
+		var observed, received int64
+		if err := rows.Scan(&o.Seq, &observed, &received, &o.Feature); err != nil {
+			return store.Page{}, fmt.Errorf("query observations: %w", err)
+		}
+		o.ReceivedAt = time.Unix(0, received).UTC()
+		page.Observations = append(page.Observations, o)
+		last = store.Cursor{ObservedAt: time.Unix(0, observed).UTC(), Seq: o.Seq}
+	}
+	if err := rows.Err(); err != nil {
+		return store.Page{}, fmt.Errorf("query observations: %w", err)
+	}
+	return page, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}

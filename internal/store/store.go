@@ -1,0 +1,141 @@
+// Package store defines how guarantor keeps its records. The interfaces here
+// are implemented by store/sqlite (the embedded default) and can be
+// implemented by other engines; storetest holds the conformance suite that
+// every implementation must pass.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/terms"
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is everything guarantor keeps. Implementations are safe for
+// concurrent use. A method that returns without error has committed its
+// writes durably.
+type Store interface {
+	Observations
+	Sensors
+	TermsVersions
+	// Close waits for pending writes and releases the store.
+	Close() error
+}
+
+// Observations keeps observations, each once, by their client-supplied id.
+type Observations interface {
+	// AddObservations stores the observations that are not stored yet, in
+	// one or more durable transactions, and reports for each whether it was
+	// added or was a duplicate of an id already stored. Outcomes are in the
+	// order of obs.
+	AddObservations(ctx context.Context, obs []observe.Observation) ([]Outcome, error)
+	// Observation returns the canonical Feature of one observation.
+	Observation(ctx context.Context, id string) (StoredObservation, error)
+	// QueryObservations returns a page of observations matching q, ordered
+	// by observation time and then by arrival order.
+	QueryObservations(ctx context.Context, q Query) (Page, error)
+}
+
+// Outcome is what happened to one observation given to AddObservations.
+type Outcome int
+
+// The outcomes of adding an observation.
+const (
+	Added     Outcome = iota + 1 // stored now
+	Duplicate                    // an observation with this id was already stored; nothing changed
+)
+
+// StoredObservation is an observation as stored: its canonical GeoJSON
+// Feature and the order and time it arrived.
+type StoredObservation struct {
+	// Seq is the arrival order: unique and increasing.
+	Seq int64
+	// ReceivedAt is when the server committed it.
+	ReceivedAt time.Time
+	// Feature is the canonical GeoJSON Feature (observe.Marshal).
+	Feature json.RawMessage
+}
+
+// Query selects observations. Zero fields do not filter.
+type Query struct {
+	// BBox is [west, south, east, north] in WGS84 degrees; nil for everywhere.
+	BBox *[4]float64
+	// From and To bound the observation time, inclusive and exclusive.
+	From, To time.Time
+	Kind     observe.Kind
+	SourceID string
+	// After is the cursor of the last observation of the previous page.
+	After *Cursor
+	// Limit is the page size; it must be positive.
+	Limit int
+}
+
+// Cursor marks a position in the order observations are returned in.
+type Cursor struct {
+	ObservedAt time.Time
+	Seq        int64
+}
+
+// Page is one page of a query's results.
+type Page struct {
+	Observations []StoredObservation
+	// Next is the cursor for the following page, or nil on the last page.
+	Next *Cursor
+}
+
+// Sensors keeps the registry of fixed sensors.
+type Sensors interface {
+	// PutSensors adds sensors or replaces those with the same id.
+	PutSensors(ctx context.Context, sensors []observe.Sensor) error
+	// Sensor returns one sensor by id.
+	Sensor(ctx context.Context, id string) (observe.Sensor, error)
+	// ListSensors returns every sensor, ordered by id.
+	ListSensors(ctx context.Context) ([]observe.Sensor, error)
+}
+
+// TermsVersions keeps every version of the agreement terms ever loaded.
+type TermsVersions interface {
+	// AddTerms keeps a new version of the terms. Loading terms identical to
+	// the newest version is a no-op that returns that version.
+	AddTerms(ctx context.Context, t terms.Terms) (TermsVersion, error)
+	// ListTerms returns every version, oldest first.
+	ListTerms(ctx context.Context) ([]TermsVersion, error)
+}
+
+// TermsVersion is one loaded version of the terms.
+type TermsVersion struct {
+	// Seq numbers versions in the order they were loaded, from 1.
+	Seq      int64
+	LoadedAt time.Time
+	Terms    terms.Terms
+}
+
+// InForce returns the version in force at t: the one with the latest
+// effective time not after t, and of those the last loaded. It reports false
+// when none is in force yet.
+func InForce(versions []TermsVersion, t time.Time) (TermsVersion, bool) {
+	var best TermsVersion
+	found := false
+	for _, v := range versions {
+		if v.Terms.EffectiveFrom.After(t) {
+			continue
+		}
+		if !found || !v.Terms.EffectiveFrom.Before(best.Terms.EffectiveFrom) {
+			best, found = v, true
+		}
+	}
+	return best, found
+}
+
+// Migration is one versioned schema change.
+type Migration struct {
+	Version   int
+	Name      string
+	AppliedAt time.Time // zero when pending
+}

@@ -1,0 +1,91 @@
+// Package terms holds the machine-readable ceasefire agreement: the parties,
+// the contact line, the buffer zone, the withdrawal distances per weapon
+// class and the clauses. It parses and validates terms files and answers,
+// for any point, which party's side it lies on, how far it is from the
+// contact line and which zones it falls in. It does no I/O: callers pass bytes.
+package terms
+
+import "time"
+
+// Terms is one version of a ceasefire agreement.
+type Terms struct {
+	// ID names the agreement; versions of one agreement share it.
+	ID string `json:"id"`
+	// Version is a label chosen by the author, such as "1" or "2026-11-21".
+	Version string `json:"version"`
+	// Title is a human-readable name.
+	Title string `json:"title"`
+	// Illustrative is true for terms that describe no real agreement.
+	Illustrative bool `json:"illustrative,omitempty"`
+	// EffectiveFrom is when these terms enter into force.
+	EffectiveFrom time.Time `json:"effective_from"`
+	// Parties are the sides bound by the ceasefire.
+	Parties []Party `json:"parties"`
+	// ContactLine is a GeoJSON LineString or MultiLineString in WGS84.
+	ContactLine Geometry `json:"contact_line"`
+	// BufferZone is the band around the contact line where no forces may be.
+	BufferZone BufferZone `json:"buffer_zone"`
+	// WeaponClasses are the heavy-weapon classes and their withdrawal
+	// distances. When a file omits them, DefaultWeaponClasses apply.
+	WeaponClasses []WeaponClass `json:"weapon_classes"`
+	// Clauses are the numbered provisions that rules cite.
+	Clauses []Clause `json:"clauses,omitempty"`
+}
+
+// Party is a side bound by the ceasefire.
+type Party struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	// Side is where the party's forces are relative to the contact line,
+	// looking along the line in the order its points are given: "left" or "right".
+	Side Side `json:"side"`
+}
+
+// Side is a side of the contact line, looking along it in drawing order.
+type Side string
+
+// The two sides of the contact line.
+const (
+	Left  Side = "left"
+	Right Side = "right"
+)
+
+// Geometry is a GeoJSON LineString or MultiLineString.
+type Geometry struct {
+	Type string `json:"type"`
+	// Coordinates is a list of [lon, lat] for a LineString; for a
+	// MultiLineString it is a list of such lists. Kept raw and decoded by Lines.
+	Coordinates any `json:"coordinates"`
+}
+
+// BufferZone is the band around the contact line where no forces may be.
+type BufferZone struct {
+	// HalfWidthM is the distance in metres from the line to each edge of the zone.
+	HalfWidthM float64 `json:"half_width_m"`
+}
+
+// WeaponClass is a heavy-weapon class and the distance from the contact
+// line inside which it is forbidden on its party's own side.
+type WeaponClass struct {
+	Code        string  `json:"code"`
+	Name        string  `json:"name"`
+	WithdrawalM float64 `json:"withdrawal_m"`
+}
+
+// Clause is one provision of the agreement, cited by rules and findings.
+type Clause struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Text  string `json:"text,omitempty"`
+}
+
+// DefaultWeaponClasses are the withdrawal distances of the Minsk II package
+// of measures (2015): 50 km for artillery of 100 mm calibre and above, 70 km
+// for multiple-launch rocket systems, 140 km for heavy MLRS and tactical missiles.
+func DefaultWeaponClasses() []WeaponClass {
+	return []WeaponClass{
+		{Code: "artillery_100mm", Name: "Artillery of 100 mm calibre and above", WithdrawalM: 50_000},
+		{Code: "mlrs", Name: "Multiple-launch rocket systems", WithdrawalM: 70_000},
+		{Code: "heavy_mlrs", Name: "Heavy MLRS and tactical missile systems", WithdrawalM: 140_000},
+	}
+}
