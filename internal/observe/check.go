@@ -258,3 +258,36 @@ func sourceTypeList() string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// CheckSensor returns every problem with a sensor's registration.
+func CheckSensor(s Sensor) []FieldError {
+	var errs []FieldError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	if s.ID == "" {
+		add("id", "required")
+	} else if len(s.ID) > MaxIDLen || strings.ContainsFunc(s.ID, isControl) {
+		add("id", "must be printable and at most %d bytes", MaxIDLen)
+	}
+	if !slices.Contains([]SensorType{SensorAcoustic, SensorRadar, SensorCamera}, s.Type) {
+		add("type", "unknown sensor type %q (want acoustic, radar or camera)", s.Type)
+	}
+	checkLonLat("position", s.Position[0], s.Position[1], add)
+	if !finite(s.AltitudeM) || s.AltitudeM < -500 || s.AltitudeM > 10_000 {
+		add("altitude_m", "must be between -500 and 10,000 metres, got %g", s.AltitudeM)
+	}
+	if !slices.Contains([]string{"gnss", "ntp", "free"}, s.Clock.Source) {
+		add("clock.source", "unknown clock source %q (want gnss, ntp or free)", s.Clock.Source)
+	}
+	if !(s.Clock.UncertaintyS >= 0 && s.Clock.UncertaintyS <= 60) {
+		add("clock.uncertainty_s", "must be between 0 and 60 seconds, got %g", s.Clock.UncertaintyS)
+	}
+	if !(s.PositionUncertaintyM >= 0 && s.PositionUncertaintyM <= 10_000) {
+		add("position_uncertainty_m", "must be between 0 and 10,000 metres, got %g", s.PositionUncertaintyM)
+	}
+	for _, p := range s.Releasability.Check() {
+		add("releasability."+p.Field, "%s", p.Reason)
+	}
+	return errs
+}

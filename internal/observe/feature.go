@@ -58,7 +58,11 @@ func Decode(data []byte, c Checks) (Observation, []FieldError) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return Observation{}, []FieldError{jsonError(err)}
+		fe := JSONError(err)
+		if fe.Reason == "unknown field" {
+			fe.Field = fieldPath(data, fe.Field)
+		}
+		return Observation{}, []FieldError{fe}
 	}
 	if dec.More() {
 		return Observation{}, []FieldError{{Field: "", Reason: "more than one JSON value where one Feature was expected"}}
@@ -66,8 +70,9 @@ func Decode(data []byte, c Checks) (Observation, []FieldError) {
 	return FromFeature(f, c)
 }
 
-// jsonError turns an encoding/json error into a field error that names the field.
-func jsonError(err error) FieldError {
+// JSONError turns an encoding/json decoding error into a field error that
+// names the field, in words a client can act on.
+func JSONError(err error) FieldError {
 	switch e := err.(type) {
 	case *json.UnmarshalTypeError:
 		return FieldError{Field: e.Field, Reason: fmt.Sprintf("wrong type: got JSON %s, want %s", e.Value, goTypeName(e.Type.String()))}
@@ -81,6 +86,35 @@ func jsonError(err error) FieldError {
 		return FieldError{Field: string(bytes.Trim(after, `"`)), Reason: "unknown field"}
 	}
 	return FieldError{Field: "", Reason: "malformed JSON: " + msg}
+}
+
+// fieldPath finds where in the JSON document data a member called name
+// appears, as a dotted path; encoding/json reports only the name.
+func fieldPath(data []byte, name string) string {
+	var doc any
+	if json.Unmarshal(data, &doc) != nil {
+		return name
+	}
+	var find func(v any, prefix string) (string, bool)
+	find = func(v any, prefix string) (string, bool) {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return "", false
+		}
+		if _, ok := m[name]; ok {
+			return prefix + name, true
+		}
+		for k, child := range m {
+			if p, ok := find(child, prefix+k+"."); ok {
+				return p, true
+			}
+		}
+		return "", false
+	}
+	if p, ok := find(doc, ""); ok {
+		return p
+	}
+	return name
 }
 
 func goTypeName(t string) string {
