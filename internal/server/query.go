@@ -1,0 +1,186 @@
+package server
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/store"
+)
+
+// Page sizes of observation queries.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+func (s *Server) getObservation(w http.ResponseWriter, r *http.Request) {
+	o, err := s.cfg.Store.Observation(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.storeError(w, r, fmt.Sprintf("observation %q", r.PathValue("id")), err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Write(append(o.Feature, '\n'))
+}
+
+// listObservations answers a query with a GeoJSON FeatureCollection whose
+// features are the stored ones, byte for byte, so that it can be posted back.
+func (s *Server) listObservations(w http.ResponseWriter, r *http.Request) {
+	vals, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "malformed query string: %v", err)
+		return
+	}
+	q, err := parseQuery(vals)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	page, err := s.cfg.Store.QueryObservations(r.Context(), q)
+	if err != nil {
+		s.storeError(w, r, "observations", err)
+		return
+	}
+	var buf bytes.Buffer
+	buf.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i, o := range page.Observations {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(o.Feature)
+	}
+	buf.WriteString(`],"numberReturned":`)
+	buf.WriteString(strconv.Itoa(len(page.Observations)))
+	if page.Next != nil {
+		next := encodeCursor(*page.Next)
+		u := *r.URL
+		v := u.Query()
+		v.Set("cursor", next)
+		u.RawQuery = v.Encode()
+		links, _ := json.Marshal([]map[string]string{{"rel": "next", "type": "application/geo+json", "href": u.RequestURI()}})
+		fmt.Fprintf(&buf, `,"next":%q,"links":%s`, next, links)
+	}
+	buf.WriteString("}\n")
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Write(buf.Bytes())
+}
+
+var queryParams = []string{"bbox", "from", "to", "kind", "source", "limit", "cursor"}
+
+// parseQuery reads the query parameters of GET /api/v1/observations.
+func parseQuery(v url.Values) (store.Query, error) {
+	q := store.Query{Limit: DefaultLimit}
+	for k := range v {
+		if !slices.Contains(queryParams, k) {
+			return q, fmt.Errorf("unknown parameter %q (known: %s)", k, strings.Join(queryParams, ", "))
+		}
+	}
+	if b := v.Get("bbox"); b != "" {
+		box, err := parseBBox(b)
+		if err != nil {
+			return q, err
+		}
+		q.BBox = &box
+	}
+	var err error
+	if q.From, err = parseTimeParam(v, "from"); err != nil {
+		return q, err
+	}
+	if q.To, err = parseTimeParam(v, "to"); err != nil {
+		return q, err
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		return q, fmt.Errorf("from (%s) must be before to (%s)", v.Get("from"), v.Get("to"))
+	}
+	if k := v.Get("kind"); k != "" {
+		if !slices.Contains(observe.Kinds, observe.Kind(k)) {
+			return q, fmt.Errorf("kind: unknown kind %q", k)
+		}
+		q.Kind = observe.Kind(k)
+	}
+	q.SourceID = v.Get("source")
+	if l := v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > MaxLimit {
+			return q, fmt.Errorf("limit: must be a whole number from 1 to %d, got %q", MaxLimit, l)
+		}
+		q.Limit = n
+	}
+	if c := v.Get("cursor"); c != "" {
+		cur, err := decodeCursor(c)
+		if err != nil {
+			return q, err
+		}
+		q.After = &cur
+	}
+	return q, nil
+}
+
+func parseBBox(s string) ([4]float64, error) {
+	var b [4]float64
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return b, fmt.Errorf("bbox: want west,south,east,north in degrees, got %q", s)
+	}
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
+			return b, fmt.Errorf("bbox: %q is not a number", p)
+		}
+		b[i] = f
+	}
+	switch {
+	case b[0] < -180 || b[0] > 180 || b[2] < -180 || b[2] > 180:
+		return b, fmt.Errorf("bbox: longitudes must be within -180 to 180")
+	case b[1] < -90 || b[1] > 90 || b[3] < -90 || b[3] > 90:
+		return b, fmt.Errorf("bbox: latitudes must be within -90 to 90")
+	case b[1] > b[3]:
+		return b, fmt.Errorf("bbox: south (%g) is north of north (%g)", b[1], b[3])
+	}
+	return b, nil
+}
+
+func parseTimeParam(v url.Values, name string) (time.Time, error) {
+	s := v.Get(name)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %q is not an RFC 3339 time such as 2026-11-21T06:00:00Z", name, s)
+	}
+	return t, nil
+}
+
+// A cursor is opaque to clients: the observation time and arrival order of
+// the last observation returned.
+func encodeCursor(c store.Cursor) string {
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d:%d", c.ObservedAt.UnixNano(), c.Seq))
+}
+
+func decodeCursor(s string) (store.Cursor, error) {
+	bad := fmt.Errorf("cursor: %q is not a cursor returned by this server", s)
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return store.Cursor{}, bad
+	}
+	ts, seq, ok := strings.Cut(string(b), ":")
+	if !ok {
+		return store.Cursor{}, bad
+	}
+	t, err1 := strconv.ParseInt(ts, 10, 64)
+	n, err2 := strconv.ParseInt(seq, 10, 64)
+	if err1 != nil || err2 != nil {
+		return store.Cursor{}, bad
+	}
+	return store.Cursor{ObservedAt: time.Unix(0, t).UTC(), Seq: n}, nil
+}

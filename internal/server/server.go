@@ -1,0 +1,203 @@
+// Package server is guarantor's HTTP API: observation ingest and query, the
+// sensor registry, the agreement terms and the OpenAPI document. It is a thin
+// shell: it decodes requests, asks the deciding packages (observe, terms) and
+// the store, and encodes answers.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/store"
+)
+
+// Config is what a Server needs.
+type Config struct {
+	Store  store.Store
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// MaxBody is the largest request body accepted, in bytes; 0 means DefaultMaxBody.
+	MaxBody int64
+	// MaxFuture is how far past the server's clock an observation time may
+	// be; 0 means DefaultMaxFuture.
+	MaxFuture time.Duration
+	// Version is reported by /healthz.
+	Version string
+}
+
+// Defaults for Config.
+const (
+	DefaultMaxBody   = 1 << 30 // 1 GiB
+	DefaultMaxFuture = 5 * time.Minute
+	// MaxFeatureBytes is the largest single observation accepted.
+	MaxFeatureBytes = 256 << 10
+	// ChunkSize is how many observations of a request are committed together.
+	ChunkSize = 1000
+	// MaxListedErrors caps the per-item errors listed in one ingest response.
+	MaxListedErrors = 1000
+)
+
+// Server serves the API.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+	now func() time.Time
+	mux *http.ServeMux
+
+	termsMu sync.RWMutex
+	terms   []store.TermsVersion // every version, oldest first
+}
+
+// route is one endpoint; the table of routes is checked against the OpenAPI
+// document by the tests.
+type route struct {
+	method, pattern string
+	handler         http.HandlerFunc
+}
+
+// New builds a server over cfg.Store and loads the terms it holds.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("server: no store")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.MaxFuture <= 0 {
+		cfg.MaxFuture = DefaultMaxFuture
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux()}
+	if err := s.reloadTerms(ctx); err != nil {
+		return nil, err
+	}
+	for _, r := range s.routes() {
+		s.mux.HandleFunc(r.method+" "+r.pattern, r.handler)
+	}
+	return s, nil
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/healthz", s.healthz},
+		{"GET", "/api/v1/openapi.json", s.openAPI},
+		{"POST", "/api/v1/observations", s.postObservations},
+		{"GET", "/api/v1/observations", s.listObservations},
+		{"GET", "/api/v1/observations/{id}", s.getObservation},
+		{"POST", "/api/v1/sensors", s.postSensors},
+		{"GET", "/api/v1/sensors", s.listSensors},
+		{"GET", "/api/v1/sensors/{id}", s.getSensor},
+		{"GET", "/api/v1/terms", s.getTerms},
+		{"POST", "/api/v1/terms", s.postTerms},
+		{"GET", "/api/v1/terms/versions", s.listTermsVersions},
+	}
+}
+
+// Handler returns the server's HTTP handler with logging and panic recovery.
+func (s *Server) Handler() http.Handler {
+	return s.recoverer(s.logRequests(s.mux))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
+}
+
+// statusWriter records the status code of a response for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		level := slog.LevelInfo
+		if r.URL.Path == "/healthz" {
+			level = slog.LevelDebug
+		}
+		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
+			"status", sw.status, "duration", time.Since(start), "remote", r.RemoteAddr)
+	})
+}
+
+// recoverer turns a panic in a handler into a logged 500, so that one bad
+// request cannot take the server down. Handlers are written not to panic;
+// this is the last line of defence.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+				writeError(w, http.StatusInternalServerError, "internal error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// errorBody is the shape of every error answer.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, format string, args ...any) {
+	writeJSON(w, status, errorBody{Error: fmt.Sprintf(format, args...)})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":"encode response"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// storeError answers a store failure: 404 for a missing record, 503 otherwise.
+func (s *Server) storeError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "%s not found", what)
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	s.log.Error("store", "what", what, "err", err)
+	writeError(w, http.StatusServiceUnavailable, "the store could not answer: %v", err)
+}
