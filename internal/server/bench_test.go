@@ -128,14 +128,14 @@ func benchInsertRaw(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		stmt, err := tx.Prepare(`INSERT INTO observations (id, kind, source_id, observed_at, lon, lat, cell, classification, rel_to, received_at, body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'PUBLIC', '', ?, ?) ON CONFLICT (id) DO NOTHING`)
+		stmt, err := tx.Prepare(`INSERT INTO observations (id, kind, source_id, observed_at, minute, lon, lat, cell, classification, rel_to, received_at, body)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PUBLIC', '', ?, ?) ON CONFLICT (id) DO NOTHING`)
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, r := range batch {
 			cell := int64((r.lat+90)/0.1)*3600 + int64((r.lon+180)/0.1)
-			if _, err := stmt.Exec(r.id, r.kind, r.src, r.t, r.lon, r.lat, cell, time.Now().UnixNano(), r.body); err != nil {
+			if _, err := stmt.Exec(r.id, r.kind, r.src, r.t, r.t/int64(time.Minute), r.lon, r.lat, cell, time.Now().UnixNano(), r.body); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -13,15 +13,15 @@ import (
 )
 
 const insertObservation = `INSERT INTO observations
-    (id, kind, source_id, observed_at, lon, lat, cell, classification, rel_to, received_at, body)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    (id, kind, source_id, observed_at, minute, lon, lat, cell, classification, rel_to, received_at, body)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO NOTHING`
 
 // row is an observation ready to insert: its columns, computed on the
 // caller's goroutine so that the writer only writes.
 type row struct {
 	id, kind, source, class, relTo string
-	observedAt                     int64
+	observedAt, minute             int64
 	lon, lat                       float64
 	cell                           int64
 	body                           []byte
@@ -38,7 +38,7 @@ func (db *DB) AddObservations(ctx context.Context, obs []observe.Observation) ([
 		rows[i] = row{
 			id: o.ID, kind: string(o.Kind), source: o.Source.ID,
 			class: string(o.Releasability.Classification), relTo: strings.Join(o.Releasability.RelTo, ","),
-			observedAt: o.ObservedAt.UnixNano(), lon: o.Location.Lon, lat: o.Location.Lat,
+			observedAt: o.ObservedAt.UnixNano(), minute: minuteOf(o.ObservedAt), lon: o.Location.Lon, lat: o.Location.Lat,
 			cell: cellOf(o.Location.Lon, o.Location.Lat), body: body,
 		}
 	}
@@ -51,7 +51,7 @@ func (db *DB) AddObservations(ctx context.Context, obs []observe.Observation) ([
 		defer stmt.Close()
 		received := db.now().UnixNano()
 		for i, r := range rows {
-			res, err := stmt.Exec(r.id, r.kind, r.source, r.observedAt, r.lon, r.lat, r.cell, r.class, r.relTo, received, r.body)
+			res, err := stmt.Exec(r.id, r.kind, r.source, r.observedAt, r.minute, r.lon, r.lat, r.cell, r.class, r.relTo, received, r.body)
 			if err != nil {
 				return fmt.Errorf("insert observation %s: %w", r.id, err)
 			}
@@ -88,23 +88,33 @@ func (db *DB) Observation(ctx context.Context, id string) (store.StoredObservati
 }
 
 // QueryObservations implements store.Observations. It picks the index by
-// what the query constrains: the grid cells of a small box, the source, or
-// else time alone.
+// what the query constrains (see index.go): the minutes of the window and the
+// cells of a small box, the minutes and the source, or else time alone.
 func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page, error) {
 	if q.Limit <= 0 {
 		return store.Page{}, fmt.Errorf("query observations: limit must be positive, got %d", q.Limit)
 	}
 	var where []string
 	var args []any
+	in := func(column string, values []int64) {
+		where = append(where, column+" IN ("+placeholders(len(values))+")")
+		for _, v := range values {
+			args = append(args, v)
+		}
+	}
 	index := "observations_time"
+	minutes, timed := minutesOf(q.From, q.To)
 	if q.BBox != nil {
 		b := *q.BBox
-		if cells, ok := cellsOf(b); ok {
-			index = "observations_cell_time"
-			where = append(where, "cell IN ("+placeholders(len(cells))+")")
-			for _, c := range cells {
-				args = append(args, c)
+		if cells, ok := cellsOf(b); ok && timed {
+			index = "observations_minute_cell"
+			if len(minutes)*len(cells) <= maxSeeks {
+				in("minute", minutes)
+			} else {
+				where = append(where, "minute BETWEEN ? AND ?")
+				args = append(args, minutes[0], minutes[len(minutes)-1])
 			}
+			in("cell", cells)
 		}
 		where = append(where, "lat BETWEEN ? AND ?")
 		args = append(args, b[1], b[3])
@@ -117,8 +127,9 @@ func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page,
 		}
 	}
 	if q.SourceID != "" {
-		if index == "observations_time" {
-			index = "observations_source_time"
+		if index == "observations_time" && timed && len(minutes) <= maxSeeks {
+			index = "observations_minute_source"
+			in("minute", minutes)
 		}
 		where = append(where, "source_id = ?")
 		args = append(args, q.SourceID)

@@ -8,18 +8,19 @@ CREATE TABLE observations (
     observed_at    INTEGER NOT NULL, -- Unix nanoseconds
     lon            REAL    NOT NULL,
     lat            REAL    NOT NULL,
-    cell           INTEGER NOT NULL, -- grid cell, see cell.go
+    minute         INTEGER NOT NULL, -- observed_at in whole minutes, see index.go
+    cell           INTEGER NOT NULL, -- grid cell, see index.go
     classification TEXT    NOT NULL,
     rel_to         TEXT    NOT NULL, -- comma-separated ISO 3166-1 alpha-3 codes
     received_at    INTEGER NOT NULL, -- Unix nanoseconds
     body           BLOB    NOT NULL
 );
 CREATE UNIQUE INDEX observations_id ON observations (id);
--- Inserts land at the end of each index: observation times mostly increase,
--- and within a grid cell they increase too, so the hot pages stay in cache.
+-- Every other index leads with time, so that a batch of inserts lands in the
+-- last few pages of each index instead of at random places (see index.go).
 CREATE INDEX observations_time ON observations (observed_at);
-CREATE INDEX observations_cell_time ON observations (cell, observed_at);
-CREATE INDEX observations_source_time ON observations (source_id, observed_at);
+CREATE INDEX observations_minute_cell ON observations (minute, cell, lon, lat, observed_at);
+CREATE INDEX observations_minute_source ON observations (minute, source_id, observed_at);
 
 CREATE TABLE sensors (
     id   TEXT PRIMARY KEY,
