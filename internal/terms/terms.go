@@ -34,7 +34,9 @@ type Terms struct {
 
 // Party is a side bound by the ceasefire.
 type Party struct {
+	// Code is 1 to 8 capital letters or digits, unique among the parties.
 	Code string `json:"code"`
+	// Name is a human-readable name.
 	Name string `json:"name"`
 	// Side is where the party's forces are relative to the contact line,
 	// looking along the line in the order its points are given: "left" or "right".
@@ -52,6 +54,7 @@ const (
 
 // Geometry is a GeoJSON LineString or MultiLineString.
 type Geometry struct {
+	// Type is "LineString" or "MultiLineString".
 	Type string `json:"type"`
 	// Coordinates is a list of [lon, lat] for a LineString; for a
 	// MultiLineString it is a list of such lists. Kept raw and decoded by Lines.
@@ -67,16 +70,27 @@ type BufferZone struct {
 // WeaponClass is a heavy-weapon class and the distance from the contact
 // line inside which it is forbidden on its party's own side.
 type WeaponClass struct {
-	Code        string  `json:"code"`
-	Name        string  `json:"name"`
+	// Code is lower-case letters, digits and underscores, unique among the
+	// classes; zones and observations refer to the class by it.
+	Code string `json:"code"`
+	// Name is a human-readable name.
+	Name string `json:"name"`
+	// WithdrawalM is the distance in metres from the contact line to the
+	// class's withdrawal line.
 	WithdrawalM float64 `json:"withdrawal_m"`
 }
 
 // Clause is one provision of the agreement, cited by rules and findings.
 type Clause struct {
-	ID    string `json:"id"`
+	// ID is unique among the clauses, such as "4" or "art-2.1".
+	ID string `json:"id"`
+	// Title is a short human-readable name.
 	Title string `json:"title"`
-	Text  string `json:"text,omitempty"`
+	// Text is the provision's wording.
+	Text string `json:"text,omitempty"`
+	// Zones are the zones whose breach this clause forbids, named as in
+	// Location.Zones: ZoneBuffer, or WithdrawalZone of a weapon class code.
+	Zones []string `json:"zones,omitempty"`
 }
 
 // DefaultWeaponClasses are the withdrawal distances of the Minsk II package

@@ -1,0 +1,204 @@
+package terms
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+
+	"github.com/guarantor-project/guarantor/internal/geo"
+)
+
+var (
+	partyCode = regexp.MustCompile(`^[A-Z0-9]{1,8}$`)
+	classCode = regexp.MustCompile(`^[a-z0-9_]+$`)
+)
+
+// maxCrossings is the most self-intersections reported one by one.
+const maxCrossings = 10
+
+// Validate checks the terms and returns every problem found as Problems,
+// or nil when there are none. It does not fill in defaults; Parse does.
+func (t Terms) Validate() error {
+	var ps Problems
+	if strings.TrimSpace(t.ID) == "" {
+		ps.add("id", "required")
+	}
+	if t.EffectiveFrom.IsZero() {
+		ps.add("effective_from", "required: an RFC 3339 time such as 2026-11-21T00:00:00Z")
+	}
+	t.validateParties(&ps)
+	t.validateContactLine(&ps)
+	if w := t.BufferZone.HalfWidthM; !(w > 0) || math.IsInf(w, 0) {
+		ps.add("buffer_zone.half_width_m", "must be positive, got %g", w)
+	}
+	t.validateWeaponClasses(&ps)
+	t.validateClauses(&ps)
+	if len(ps) > 0 {
+		return ps
+	}
+	return nil
+}
+
+func (t Terms) validateParties(ps *Problems) {
+	seen := map[string]int{}
+	bySide := map[Side][]string{}
+	for i, p := range t.Parties {
+		f := fmt.Sprintf("parties[%d]", i)
+		switch j, dup := seen[p.Code]; {
+		case !partyCode.MatchString(p.Code):
+			ps.add(f+".code", "must be 1 to 8 capital letters or digits, got %q", p.Code)
+		case dup:
+			ps.add(f+".code", "duplicate party code %q (also parties[%d])", p.Code, j)
+		default:
+			seen[p.Code] = i
+		}
+		switch p.Side {
+		case Left, Right:
+			bySide[p.Side] = append(bySide[p.Side], p.Code)
+		case "":
+			ps.add(f+".side", "required: %s or %s", Left, Right)
+		default:
+			ps.add(f+".side", "must be %s or %s, got %q", Left, Right, p.Side)
+		}
+	}
+	if len(bySide[Left])+len(bySide[Right]) < len(t.Parties) {
+		return // a bad side is reported; which side lacks a party is unclear
+	}
+	for _, s := range []Side{Left, Right} {
+		switch n := len(bySide[s]); {
+		case n == 0:
+			ps.add("parties", "missing party: no party on the %s side", s)
+		case n > 1:
+			ps.add("parties", "parties %s are all on the %s side; each side has one party", strings.Join(bySide[s], ", "), s)
+		}
+	}
+}
+
+func (t Terms) validateContactLine(ps *Problems) {
+	lines, lps := t.ContactLine.decode("contact_line")
+	*ps = append(*ps, lps...)
+	if len(lps) > 0 {
+		return
+	}
+	clean := true
+	for li, line := range lines {
+		f := "contact_line.coordinates"
+		if t.ContactLine.Type == MultiLineString {
+			f = fmt.Sprintf("%s[%d]", f, li)
+		}
+		if len(line) < 2 {
+			ps.add(f, "a line needs at least 2 points, got %d", len(line))
+			clean = false
+		}
+		for i, p := range line {
+			pf := fmt.Sprintf("%s[%d]", f, i)
+			if !(p.Lon >= -180 && p.Lon <= 180) {
+				ps.add(pf, "longitude %g is outside WGS84 (-180 to 180)", p.Lon)
+				clean = false
+			}
+			if !(p.Lat >= -90 && p.Lat <= 90) {
+				ps.add(pf, "latitude %g is outside WGS84 (-90 to 90)", p.Lat)
+				clean = false
+			}
+			if i > 0 && p.Valid() && line[i-1].Valid() && geo.Distance(line[i-1], p) == 0 {
+				ps.add(pf, "is the same place as the point before it")
+				clean = false
+			}
+		}
+	}
+	if !clean {
+		return
+	}
+	crossings := geo.SelfIntersections(lines...)
+	for i, c := range crossings {
+		if i == maxCrossings {
+			ps.add("contact_line", "%d more self-intersections", len(crossings)-maxCrossings)
+			break
+		}
+		how := "cross"
+		if c.Touch {
+			how = "touch"
+		}
+		if t.ContactLine.Type == MultiLineString {
+			ps.add("contact_line", "coordinates[%d] segment %d and coordinates[%d] segment %d %s (self-intersecting)", c.A.Line, c.A.Segment, c.B.Line, c.B.Segment, how)
+		} else {
+			ps.add("contact_line", "segments %d and %d %s (self-intersecting)", c.A.Segment, c.B.Segment, how)
+		}
+	}
+}
+
+func (t Terms) validateWeaponClasses(ps *Problems) {
+	seen := map[string]int{}
+	for i, w := range t.WeaponClasses {
+		f := fmt.Sprintf("weapon_classes[%d]", i)
+		switch j, dup := seen[w.Code]; {
+		case !classCode.MatchString(w.Code):
+			ps.add(f+".code", "must be lower-case letters, digits and underscores, got %q", w.Code)
+		case dup:
+			ps.add(f+".code", "duplicate weapon class code %q (also weapon_classes[%d])", w.Code, j)
+		default:
+			seen[w.Code] = i
+		}
+		if !(w.WithdrawalM > 0) || math.IsInf(w.WithdrawalM, 0) {
+			ps.add(f+".withdrawal_m", "must be positive, got %g", w.WithdrawalM)
+		}
+	}
+}
+
+func (t Terms) validateClauses(ps *Problems) {
+	seen := map[string]int{}
+	for i, c := range t.Clauses {
+		f := fmt.Sprintf("clauses[%d]", i)
+		switch j, dup := seen[c.ID]; {
+		case strings.TrimSpace(c.ID) == "":
+			ps.add(f+".id", "required")
+		case dup:
+			ps.add(f+".id", "duplicate clause id %q (also clauses[%d])", c.ID, j)
+		default:
+			seen[c.ID] = i
+		}
+		for j, z := range c.Zones {
+			if p, ok := t.checkZone(z); !ok {
+				ps.add(fmt.Sprintf("%s.zones[%d]", f, j), "%s", p)
+			}
+		}
+	}
+}
+
+// checkZone reports whether zone names a zone of t, and if not, why.
+func (t Terms) checkZone(zone string) (string, bool) {
+	if zone == ZoneBuffer {
+		return "", true
+	}
+	code, ok := strings.CutPrefix(zone, withdrawalPrefix)
+	if !ok {
+		return fmt.Sprintf("unknown zone %q (want %s or %s<weapon class>)", zone, ZoneBuffer, withdrawalPrefix), false
+	}
+	if _, ok := t.weaponClass(code); !ok {
+		return unknownClass(code, t.WeaponClasses), false
+	}
+	return "", true
+}
+
+// weaponClass returns the weapon class with the code.
+func (t Terms) weaponClass(code string) (WeaponClass, bool) {
+	for _, w := range t.WeaponClasses {
+		if w.Code == code {
+			return w, true
+		}
+	}
+	return WeaponClass{}, false
+}
+
+// unknownClass is the reason given for a reference to an undefined weapon class.
+func unknownClass(code string, classes []WeaponClass) string {
+	known := make([]string, len(classes))
+	for i, w := range classes {
+		known[i] = w.Code
+	}
+	if len(known) == 0 {
+		return fmt.Sprintf("unknown weapon class %q (the terms define none)", code)
+	}
+	return fmt.Sprintf("unknown weapon class %q (the terms define %s)", code, strings.Join(known, ", "))
+}
