@@ -1,0 +1,116 @@
+package server
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/store/storetest"
+)
+
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../terms/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestTermsVersions(t *testing.T) {
+	a := newAPI(t, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC) } })
+	if res := a.do("GET", "/api/v1/terms", "", nil); res.status != 404 {
+		t.Fatalf("terms before any were loaded: %d", res.status)
+	}
+	example := readTestdata(t, "example.yaml")
+	var v1 termsVersionJSON
+	res := a.do("POST", "/api/v1/terms", "application/yaml", example)
+	if res.status != 201 {
+		t.Fatalf("POST terms: %d %s", res.status, res.body)
+	}
+	res.json(t, &v1)
+	if !v1.InForce || v1.Terms.ID != "illustrative-ukraine" || len(v1.Terms.WeaponClasses) == 0 {
+		t.Fatalf("loaded %+v", v1)
+	}
+
+	var again termsVersionJSON
+	a.do("POST", "/api/v1/terms", "application/yaml", example).json(t, &again)
+	if again.Seq != v1.Seq {
+		t.Errorf("re-loading the same terms made version %d, want %d", again.Seq, v1.Seq)
+	}
+
+	// A second version, in force from a later date, is kept beside the first.
+	v2body := bytes.Replace(example, []byte(`version: "1"`), []byte(`version: "2"`), 1)
+	v2body = bytes.Replace(v2body, []byte("effective_from: 2026-12-01T00:00:00Z"), []byte("effective_from: 2026-12-10T00:00:00Z"), 1)
+	var v2 termsVersionJSON
+	a.do("POST", "/api/v1/terms", "application/yaml", v2body).json(t, &v2)
+	if v2.Seq == v1.Seq || v2.InForce {
+		t.Errorf("version 2 = %+v; want a new version, not yet in force", v2)
+	}
+	var current termsVersionJSON
+	a.do("GET", "/api/v1/terms", "", nil).json(t, &current)
+	if current.Terms.Version != "1" {
+		t.Errorf("in force now: version %s, want 1", current.Terms.Version)
+	}
+	var later termsVersionJSON
+	a.do("GET", "/api/v1/terms?at=2026-12-11T00:00:00Z", "", nil).json(t, &later)
+	if later.Terms.Version != "2" {
+		t.Errorf("in force on 11 December: version %s, want 2", later.Terms.Version)
+	}
+	var all []termsVersionJSON
+	a.do("GET", "/api/v1/terms/versions", "", nil).json(t, &all)
+	if len(all) != 2 || !all[0].InForce || all[1].InForce {
+		t.Errorf("versions = %+v", all)
+	}
+	if res := a.do("GET", "/api/v1/terms?at=soon", "", nil); res.status != 400 {
+		t.Errorf("?at=soon: %d, want 400", res.status)
+	}
+}
+
+func TestTermsRefused(t *testing.T) {
+	a := newAPI(t)
+	tests := []struct{ file, field string }{
+		{"broken_self_intersecting.yaml", "contact_line"},
+		{"broken_missing_party.yaml", "parties"},
+		{"broken_withdrawal.yaml", "weapon_classes[1].withdrawal_m"},
+	}
+	for _, tc := range tests {
+		res := a.do("POST", "/api/v1/terms", "application/yaml", readTestdata(t, tc.file))
+		var e errorBody
+		res.json(t, &e)
+		if res.status != 422 || !strings.Contains(e.Error, tc.field) {
+			t.Errorf("%s: %d %q; want 422 naming %s", tc.file, res.status, e.Error, tc.field)
+		}
+	}
+	if res := a.do("POST", "/api/v1/terms", "application/yaml", []byte("id: [")); res.status != 422 {
+		t.Errorf("malformed YAML: %d, want 422", res.status)
+	}
+	var all []termsVersionJSON
+	a.do("GET", "/api/v1/terms/versions", "", nil).json(t, &all)
+	if len(all) != 0 {
+		t.Errorf("refused terms were stored: %+v", all)
+	}
+}
+
+// TestWeaponClassesFromTerms checks that ingest knows the weapon classes of
+// the terms in force.
+func TestWeaponClassesFromTerms(t *testing.T) {
+	a := newAPI(t, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC) } })
+	if res := a.do("POST", "/api/v1/terms", "application/yaml", readTestdata(t, "example.yaml")); res.status != 201 {
+		t.Fatalf("load terms: %d %s", res.status, res.body)
+	}
+	img := func(id, class string) observe.Observation {
+		o := storetest.Obs(id, 37.5, 48, 0)
+		o.Kind, o.Acoustic = observe.KindImagery, nil
+		o.Source = observe.Source{ID: "sat", Type: observe.SourceImagery, Grading: "B1"}
+		o.Imagery = &observe.Imagery{EquipmentType: "BM-21 Grad", WeaponClass: class, Count: 2}
+		return o
+	}
+	r, status := ingest(t, a, "application/x-ndjson", ndjson(t, img("known", "mlrs"), img("unknown", "trebuchet")))
+	if status != 200 || r.Accepted != 1 || r.Rejected != 1 || r.Errors[0].Field != "properties.imagery.weapon_class" {
+		t.Errorf("%d %+v", status, r)
+	}
+}
