@@ -66,7 +66,9 @@ func TestCheck(t *testing.T) {
 		{"grading credibility", func(o *Observation) { o.Source.Grading = "A7" }, "properties.source.grading"},
 		{"source type", func(o *Observation) { o.Source.Type = "rumour" }, "properties.source.type"},
 		{"source id", func(o *Observation) { o.Source.ID = "" }, "properties.source.id"},
-		{"public with nations", func(o *Observation) { o.Releasability = label.Label{Classification: label.Public, RelTo: []string{"FRA"}} }, "properties.releasability.rel_to"},
+		{"public with nations", func(o *Observation) {
+			o.Releasability = label.Label{Classification: label.Public, RelTo: []string{"FRA"}}
+		}, "properties.releasability.rel_to"},
 		{"bad nation", func(o *Observation) { o.Releasability.RelTo = []string{"fr"} }, "properties.releasability.rel_to[0]"},
 		{"unknown classification", func(o *Observation) { o.Releasability.Classification = "TOP" }, "properties.releasability.classification"},
 		{"unknown kind", func(o *Observation) { o.Kind = "rumour" }, "properties.kind"},
