@@ -1,0 +1,282 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/store/sqlite"
+	"github.com/guarantor-project/guarantor/internal/store/storetest"
+)
+
+func noEnv(string) string { return "" }
+
+func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestHelp(t *testing.T) {
+	code, out, _ := runCLI(t, nil)
+	if code != 0 || !strings.Contains(out, "serve") || !strings.Contains(out, "simulate") {
+		t.Fatalf("guarantor with no arguments: %d %q", code, out)
+	}
+	for _, c := range commands() {
+		code, out, _ := runCLI(t, nil, c.name, "--help")
+		if code != 0 || !strings.Contains(out, "Usage: guarantor "+c.name) {
+			t.Errorf("%s --help: %d %q", c.name, code, out)
+		}
+		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+		c.flags(fs)
+		fs.VisitAll(func(f *flag.Flag) {
+			if !strings.Contains(out, envName(f.Name)) {
+				t.Errorf("%s --help does not name %s", c.name, envName(f.Name))
+			}
+		})
+	}
+	if code, _, errOut := runCLI(t, nil, "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Errorf("unknown command: %d %q", code, errOut)
+	}
+	if code, _, _ := runCLI(t, nil, "serve", "--no-such-flag"); code != 2 {
+		t.Errorf("unknown flag: exit %d, want 2", code)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(out, "guarantor ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+}
+
+func TestMigrateAndEnvironment(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "m.db")
+	env := map[string]string{"GUARANTOR_DB": db}
+	code, out, errOut := runCLI(t, env, "migrate", "--status")
+	if code != 0 || !strings.Contains(out, "pending") {
+		t.Fatalf("migrate --status: %d %q %q", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, env, "migrate")
+	if code != 0 || !strings.Contains(out, "applied 0001_") {
+		t.Fatalf("migrate: %d %q", code, out)
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Fatalf("GUARANTOR_DB was not used: %v", err)
+	}
+	code, out, _ = runCLI(t, env, "migrate")
+	if code != 0 || !strings.Contains(out, "up to date") || strings.Contains(out, "pending") {
+		t.Errorf("second migrate: %d %q", code, out)
+	}
+	// A flag on the command line wins over the environment.
+	other := filepath.Join(t.TempDir(), "other.db")
+	if code, _, _ := runCLI(t, env, "migrate", "--db", other); code != 0 {
+		t.Fatal("migrate --db")
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("--db did not override GUARANTOR_DB: %v", err)
+	}
+	if code, _, errOut := runCLI(t, map[string]string{"GUARANTOR_STATUS": "maybe"}, "migrate"); code != 2 || !strings.Contains(errOut, "GUARANTOR_STATUS") {
+		t.Errorf("bad environment value: %d %q", code, errOut)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// readyAddr waits for the "guarantor is ready" log line and returns its address.
+func readyAddr(t *testing.T, logs func() string, exited <-chan struct{}) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		sc := bufio.NewScanner(strings.NewReader(logs()))
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "guarantor is ready" {
+				return line.Addr
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("server exited before it was ready:\n%s", logs())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("server not ready after 60 s:\n%s", logs())
+	return ""
+}
+
+// TestServeShutdownFinishesRequests starts the server, begins a streaming
+// ingest, stops the server (as SIGTERM does) in the middle of it, and checks
+// that the request in flight completes and its observations are stored.
+func TestServeShutdownFinishesRequests(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs syncBuffer
+	exited := make(chan struct{})
+	var code int
+	go func() {
+		defer close(exited)
+		code = run(ctx, []string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--log-format", "json"}, noEnv, io.Discard, &logs)
+	}()
+	addr := readyAddr(t, logs.String, exited)
+	res, err := http.Get("http://" + addr + "/healthz")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", res, err)
+	}
+	res.Body.Close()
+
+	pr, pw := io.Pipe()
+	type answer struct {
+		status int
+		body   []byte
+		err    error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		res, err := http.Post("http://"+addr+"/api/v1/observations", "application/x-ndjson", pr)
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		answered <- answer{status: res.StatusCode, body: b}
+	}()
+	write := func(from, to int) {
+		for i := from; to > i; i++ {
+			b, _ := observe.Marshal(storetest.Obs(fmt.Sprintf("sd-%d", i), 37, 48, time.Duration(i)*time.Second))
+			pw.Write(append(b, '\n'))
+		}
+	}
+	write(0, 50)
+	time.Sleep(100 * time.Millisecond) // the request is in flight
+	cancel()                           // what SIGINT or SIGTERM does
+	time.Sleep(100 * time.Millisecond)
+	write(50, 100)
+	pw.Close()
+	a := <-answered
+	if a.err != nil || a.status != 200 || !bytes.Contains(a.body, []byte(`"accepted":100`)) {
+		t.Fatalf("in-flight request during shutdown: %v %d %s", a.err, a.status, a.body)
+	}
+	<-exited
+	if code != 0 {
+		t.Fatalf("serve exited %d:\n%s", code, logs.String())
+	}
+	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
+		t.Errorf("no clean stop in the log:\n%s", logs.String())
+	}
+}
+
+// TestKillMidIngest kills the server process with SIGKILL while clients are
+// sending, restarts nothing, and opens the database file: every observation
+// the server acknowledged must be there.
+func TestKillMidIngest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "guarantor")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	db := filepath.Join(dir, "kill.db")
+	var logs syncBuffer
+	cmd := exec.Command(bin, "serve", "--db", db, "--listen", "127.0.0.1:0", "--log-format", "json")
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	addr := readyAddr(t, logs.String, exited)
+
+	var mu sync.Mutex
+	var acked []string
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := 0; ; batch++ {
+				var body bytes.Buffer
+				var ids []string
+				for i := range 200 {
+					id := fmt.Sprintf("k-%d-%d-%d", w, batch, i)
+					b, _ := observe.Marshal(storetest.Obs(id, 37, 48, time.Duration(i)*time.Millisecond))
+					body.Write(append(b, '\n'))
+					ids = append(ids, id)
+				}
+				res, err := http.Post("http://"+addr+"/api/v1/observations", "application/x-ndjson", &body)
+				if err != nil {
+					return // the server is gone
+				}
+				b, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode == 200 && bytes.Contains(b, []byte(`"accepted":200`)) {
+					mu.Lock()
+					acked = append(acked, ids...)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	// Let some batches be acknowledged, then kill without warning.
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 4000 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	wg.Wait()
+
+	st, err := sqlite.Open(context.Background(), db, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, id := range acked {
+		if _, err := st.Observation(context.Background(), id); err != nil {
+			t.Fatalf("acknowledged observation %s lost after kill: %v", id, err)
+		}
+	}
+	t.Logf("%d acknowledged observations all found after SIGKILL", len(acked))
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/server"
+	"github.com/guarantor-project/guarantor/internal/store/sqlite"
+	"github.com/guarantor-project/guarantor/internal/terms"
+)
+
+func serveCommand() command {
+	return command{
+		name:  "serve",
+		short: "run the guarantor server",
+		long: `Runs the guarantor HTTP API on an embedded SQLite database, creating the
+database file and applying schema migrations when needed. With --demo, a fresh
+database is filled with an illustrative ceasefire agreement and a simulated day
+of observations. The server stops cleanly on SIGINT or SIGTERM, finishing the
+requests in flight. GET /healthz answers once it is ready.`,
+		flags: func(fs *flag.FlagSet) func(context.Context, *environment) error {
+			var o serveOptions
+			fs.StringVar(&o.db, "db", "guarantor.db", "the SQLite database `FILE`")
+			fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "the `ADDR`ess to listen on")
+			fs.BoolVar(&o.demo, "demo", false, "load demonstration data (terms, sensors, a simulated day) into a fresh database")
+			fs.Int64Var(&o.demoSeed, "demo-seed", 1, "the simulator `SEED` for --demo")
+			fs.StringVar(&o.terms, "terms", "", "load agreement terms from `FILE` (YAML or JSON) at start, as a new version if they changed")
+			fs.StringVar(&o.logFormat, "log-format", "auto", "log `FORMAT`: text, json, or auto (text on a terminal, JSON otherwise)")
+			fs.StringVar(&o.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn or error")
+			fs.Int64Var(&o.maxBody, "max-body", server.DefaultMaxBody, "the largest request body accepted, in `BYTES`")
+			fs.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "how long to wait for requests in flight when stopping")
+			return o.run
+		},
+	}
+}
+
+type serveOptions struct {
+	db, listen, terms   string
+	demo                bool
+	demoSeed            int64
+	logFormat, logLevel string
+	maxBody             int64
+	shutdown            time.Duration
+}
+
+func (o *serveOptions) run(ctx context.Context, env *environment) error {
+	log, err := newLogger(env.stderr, o.logFormat, o.logLevel)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	st, err := sqlite.Open(ctx, o.db, sqlite.Options{})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	}()
+	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, MaxBody: o.maxBody, Version: versionString()})
+	if err != nil {
+		return err
+	}
+	if o.terms != "" {
+		data, err := os.ReadFile(o.terms)
+		if err != nil {
+			return fmt.Errorf("read terms: %w", err)
+		}
+		t, err := terms.Parse(data, o.terms)
+		if err != nil {
+			return err
+		}
+		v, err := srv.LoadTerms(ctx, t)
+		if err != nil {
+			return fmt.Errorf("load terms %s: %w", o.terms, err)
+		}
+		log.Info("terms loaded", "file", o.terms, "id", t.ID, "version", t.Version, "seq", v.Seq)
+	}
+	if o.demo {
+		if err := loadDemo(ctx, st, srv, o.demoSeed, log); err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+	}
+
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.listen, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+	log.Info("guarantor is ready", "addr", ln.Addr().String(), "db", o.db, "url", "http://"+ln.Addr().String()+"/")
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("stopping: finishing requests in flight", "timeout", o.shutdown)
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdown)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newLogger makes the server's logger: text on a terminal, JSON otherwise,
+// unless format says which.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "auto":
+		if isTerminal(w) {
+			return slog.New(slog.NewTextHandler(w, opts)), nil
+		}
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text, json or auto", format)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

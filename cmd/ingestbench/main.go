@@ -1,0 +1,221 @@
+// Command ingestbench measures guarantor's ingest and query at scale, against
+// the real binary over HTTP: it starts `guarantor serve` on a fresh database,
+// streams observations into it from several clients (each one long NDJSON
+// request, generated as it is sent), reports the rate for every million
+// observations and the server's peak resident memory, then measures the
+// latency of bounding-box-and-time queries over the full database.
+//
+//	go build -o /tmp/guarantor ./cmd/guarantor
+//	go run ./cmd/ingestbench -bin /tmp/guarantor -n 5000000
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/store/storetest"
+)
+
+func main() {
+	bin := flag.String("bin", "", "the guarantor binary to run (required)")
+	n := flag.Int("n", 5_000_000, "how many observations to send")
+	clients := flag.Int("clients", 4, "concurrent streaming requests")
+	queries := flag.Int("queries", 1000, "bounding-box-and-time queries to time after ingest")
+	dir := flag.String("dir", "", "directory for the database (default: a new temporary one)")
+	flag.Parse()
+	if *bin == "" {
+		fmt.Fprintln(os.Stderr, "ingestbench: -bin is required (go build -o /tmp/guarantor ./cmd/guarantor)")
+		os.Exit(2)
+	}
+	if err := run(*bin, *dir, *n, *clients, *queries); err != nil {
+		fmt.Fprintln(os.Stderr, "ingestbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin, dir string, n, clients, queries int) error {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "ingestbench")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	db := filepath.Join(dir, "bench.db")
+	cmd := exec.Command(bin, "serve", "--db", db, "--listen", "127.0.0.1:0", "--log-format", "json", "--max-body", "100000000000")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer cmd.Process.Kill()
+	addr, err := waitReady(stderr)
+	if err != nil {
+		return err
+	}
+	go io.Copy(io.Discard, stderr)
+	base := "http://" + addr
+	fmt.Printf("server pid %d at %s, database %s\n", cmd.Process.Pid, base, db)
+
+	// Ingest: each client streams its share as one request.
+	var sent atomic.Int64
+	start := time.Now()
+	errs := make(chan error, clients)
+	var wg sync.WaitGroup
+	per := n / clients
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- stream(base, c, per, &sent)
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	report := time.NewTicker(100 * time.Millisecond)
+	next, lastT, lastN := int64(1_000_000), start, int64(0)
+loop:
+	for {
+		select {
+		case <-done:
+			break loop
+		case <-report.C:
+			if s := sent.Load(); s >= next {
+				now := time.Now()
+				fmt.Printf("  %7d observations: %6.0f obs/s over the last %d (server RSS %s)\n", s, float64(s-lastN)/now.Sub(lastT).Seconds(), s-lastN, rss(cmd.Process.Pid, "VmRSS"))
+				next += 1_000_000
+				lastT, lastN = now, s
+			}
+		}
+	}
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	elapsed := time.Since(start)
+	total := per * clients
+	fmt.Printf("ingest: %d observations in %s = %.0f obs/s; server peak RSS %s\n", total, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds(), rss(cmd.Process.Pid, "VmHWM"))
+
+	// Queries: random boxes of about 50 km and one-hour windows over the data.
+	rng := rand.New(rand.NewPCG(42, 0))
+	lat := make([]time.Duration, 0, queries)
+	features := 0
+	dayStart := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	span := time.Duration(total) * 17 * time.Millisecond
+	for range queries {
+		lon, la := 32+rng.Float64()*6, 46.3+rng.Float64()*3.5
+		from := dayStart.Add(time.Duration(rng.Int64N(int64(span - time.Hour))))
+		url := fmt.Sprintf("%s/api/v1/observations?bbox=%.4f,%.4f,%.4f,%.4f&from=%s&to=%s&limit=1000",
+			base, lon, la, lon+0.65, la+0.45, from.Format(time.RFC3339), from.Add(time.Hour).Format(time.RFC3339))
+		t0 := time.Now()
+		res, err := http.Get(url)
+		if err != nil {
+			return err
+		}
+		var fc struct {
+			NumberReturned int `json:"numberReturned"`
+		}
+		err = json.NewDecoder(res.Body).Decode(&fc)
+		res.Body.Close()
+		if err != nil || res.StatusCode != 200 {
+			return fmt.Errorf("query %s: %d %v", url, res.StatusCode, err)
+		}
+		lat = append(lat, time.Since(t0))
+		features += fc.NumberReturned
+	}
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }
+	fmt.Printf("query (bbox ~50 km, 1 h window, limit 1000) over %d observations: %d queries, mean %.0f features; p50 %s p90 %s p99 %s max %s\n",
+		total, queries, float64(features)/float64(queries), pct(0.5).Round(time.Microsecond), pct(0.9).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond))
+	fmt.Printf("server peak RSS over the whole run: %s\n", rss(cmd.Process.Pid, "VmHWM"))
+	return nil
+}
+
+// stream sends count observations as one NDJSON request, generating them as
+// the request body is read.
+func stream(base string, client, count int, sent *atomic.Int64) error {
+	pr, pw := io.Pipe()
+	go func() {
+		w := bufio.NewWriterSize(pw, 256<<10)
+		const chunk = 1000
+		for first := 0; first < count; first += chunk {
+			for _, o := range storetest.Synthetic(uint64(client+1), first, min(chunk, count-first)) {
+				b, err := observe.Marshal(o)
+				if err != nil {
+					pw.CloseWithError(err)
+					return
+				}
+				w.Write(b)
+				w.WriteByte('\n')
+			}
+			sent.Add(int64(min(chunk, count-first)))
+		}
+		pw.CloseWithError(w.Flush())
+	}()
+	res, err := http.Post(base+"/api/v1/observations", "application/x-ndjson", pr)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	var r struct {
+		Accepted, Rejected int
+		Error              string
+	}
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+		return err
+	}
+	if res.StatusCode != 200 || r.Accepted != count {
+		return fmt.Errorf("client %d: status %d, accepted %d of %d, rejected %d: %s", client, res.StatusCode, r.Accepted, count, r.Rejected, r.Error)
+	}
+	return nil
+}
+
+func waitReady(stderr io.Reader) (string, error) {
+	sc := bufio.NewScanner(stderr)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for sc.Scan() && ctx.Err() == nil {
+		var line struct{ Msg, Addr string }
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "guarantor is ready" {
+			return line.Addr, nil
+		}
+	}
+	return "", errors.New("the server did not become ready")
+}
+
+// rss reads a memory figure of a process from /proc (Linux).
+func rss(pid int, field string) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "?"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			var kb int
+			fmt.Sscan(strings.TrimSpace(v), &kb)
+			return fmt.Sprintf("%d MB", kb/1024)
+		}
+	}
+	return "?"
+}
