@@ -112,6 +112,6 @@ func loadDemo(ctx context.Context, st store.Store, srv *server.Server, seed int6
 		}
 	}
 	log.Info("demo data loaded", "seed", seed, "terms", sc.Terms.Title, "sensors", len(sc.Sensors),
-		"observations", added, "duration", time.Since(start).Round(time.Millisecond))
+		"observations", added, "duration", time.Since(start).Round(time.Millisecond).String())
 	return nil
 }

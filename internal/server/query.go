@@ -66,8 +66,10 @@ func (s *Server) listObservations(w http.ResponseWriter, r *http.Request) {
 		v := u.Query()
 		v.Set("cursor", next)
 		u.RawQuery = v.Encode()
-		links, _ := json.Marshal([]map[string]string{{"rel": "next", "type": "application/geo+json", "href": u.RequestURI()}})
-		fmt.Fprintf(&buf, `,"next":%q,"links":%s`, next, links)
+		fmt.Fprintf(&buf, `,"next":%q,"links":`, next)
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.Encode([]map[string]string{{"rel": "next", "type": "application/geo+json", "href": u.RequestURI()}})
 	}
 	buf.WriteString("}\n")
 	w.Header().Set("Content-Type", "application/geo+json")

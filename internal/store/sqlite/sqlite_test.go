@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/guarantor-project/guarantor/internal/store"
@@ -30,4 +31,32 @@ func TestConformance(t *testing.T) {
 			return db
 		}}
 	})
+}
+
+func TestMigrations(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	db, err := Open(ctx, path, Options{NoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := db.Migrations(ctx)
+	if err != nil || len(list) == 0 || !list[0].AppliedAt.IsZero() {
+		t.Fatalf("fresh database: %+v %v; want pending migrations", list, err)
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil || len(applied) != len(list) {
+		t.Fatalf("Migrate: %+v %v", applied, err)
+	}
+	if again, err := db.Migrate(ctx); err != nil || len(again) != 0 {
+		t.Errorf("second Migrate applied %+v %v", again, err)
+	}
+	// A database written by a newer binary is refused, not silently used.
+	if _, err := db.w.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(ctx, path, Options{}); err == nil || !strings.Contains(err.Error(), "newer guarantor") {
+		t.Errorf("opening a newer database: %v", err)
+	}
 }
