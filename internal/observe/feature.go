@@ -1,11 +1,14 @@
 package observe
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/guarantor-project/guarantor/internal/label"
 )
@@ -14,7 +17,7 @@ import (
 // geometry is a Point and whose properties carry the observation.
 type Feature struct {
 	Type       string          `json:"type"`
-	ID         json.RawMessage `json:"id"`
+	ID         jsontext.Value `json:"id"`
 	Geometry   *Geometry       `json:"geometry"`
 	Properties *Properties     `json:"properties"`
 }
@@ -51,82 +54,72 @@ type FieldError struct {
 func (e FieldError) Error() string { return e.Field + ": " + e.Reason }
 
 // Decode parses one GeoJSON Feature and checks it against the rules in c.
-// It returns the observation, or every problem it found. Unknown members
-// are refused, so that a misspelt field is not silently dropped.
+// It returns the observation, or every problem it found. Unknown members,
+// duplicate members and invalid UTF-8 are refused, so that a misspelt field
+// is not silently dropped and no two readers see different values.
 func Decode(data []byte, c Checks) (Observation, []FieldError) {
 	var f Feature
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		fe := JSONError(err)
-		if fe.Reason == "unknown field" {
-			fe.Field = fieldPath(data, fe.Field)
-		}
-		return Observation{}, []FieldError{fe}
-	}
-	if dec.More() {
-		return Observation{}, []FieldError{{Field: "", Reason: "more than one JSON value where one Feature was expected"}}
+	if err := json.Unmarshal(data, &f, json.RejectUnknownMembers(true)); err != nil {
+		return Observation{}, []FieldError{JSONError(err)}
 	}
 	return FromFeature(f, c)
 }
 
-// JSONError turns an encoding/json decoding error into a field error that
-// names the field, in words a client can act on.
+// UnmarshalStrict decodes one JSON value into v as Decode does: unknown and
+// duplicate members are refused. Its errors read well through JSONError.
+func UnmarshalStrict(data []byte, v any) error {
+	return json.Unmarshal(data, v, json.RejectUnknownMembers(true))
+}
+
+// JSONError turns a JSON decoding error from Decode or UnmarshalStrict into
+// a field error that names the field, in words a client can act on.
 func JSONError(err error) FieldError {
-	switch e := err.(type) {
-	case *json.UnmarshalTypeError:
-		return FieldError{Field: e.Field, Reason: fmt.Sprintf("wrong type: got JSON %s, want %s", e.Value, goTypeName(e.Type.String()))}
-	case *json.SyntaxError:
-		return FieldError{Field: "", Reason: fmt.Sprintf("malformed JSON at byte %d: %v", e.Offset, e)}
-	case *time.ParseError:
-		return FieldError{Field: "", Reason: "bad time: " + e.Error()}
+	var syn *jsontext.SyntacticError
+	if errors.As(err, &syn) {
+		return FieldError{Field: pointerPath(syn.JSONPointer), Reason: fmt.Sprintf("malformed JSON at byte %d: %v", syn.ByteOffset, syn.Err)}
 	}
-	msg := err.Error()
-	if after, ok := bytes.CutPrefix([]byte(msg), []byte("json: unknown field ")); ok {
-		return FieldError{Field: string(bytes.Trim(after, `"`)), Reason: "unknown field"}
+	var sem *json.SemanticError
+	if errors.As(err, &sem) {
+		field := pointerPath(sem.JSONPointer)
+		switch {
+		case errors.Is(sem.Err, json.ErrUnknownName):
+			return FieldError{Field: field, Reason: "unknown field"}
+		case sem.GoType != nil && sem.JSONKind != 0:
+			return FieldError{Field: field, Reason: fmt.Sprintf("wrong type: got JSON %s, want %s", sem.JSONKind, goTypeName(sem.GoType.Kind().String()))}
+		case sem.Err != nil:
+			return FieldError{Field: field, Reason: sem.Err.Error()}
+		}
+		return FieldError{Field: field, Reason: "cannot be decoded"}
 	}
-	return FieldError{Field: "", Reason: "malformed JSON: " + msg}
+	return FieldError{Reason: "malformed JSON: " + err.Error()}
 }
 
-// fieldPath finds where in the JSON document data a member called name
-// appears, as a dotted path; encoding/json reports only the name.
-func fieldPath(data []byte, name string) string {
-	var doc any
-	if json.Unmarshal(data, &doc) != nil {
-		return name
-	}
-	var find func(v any, prefix string) (string, bool)
-	find = func(v any, prefix string) (string, bool) {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return "", false
+// pointerPath turns a JSON Pointer (/properties/source/grading, /a/0) into
+// the dotted path used in field errors (properties.source.grading, a[0]).
+func pointerPath(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if tok != "" && strings.Trim(tok, "0123456789") == "" {
+			b.WriteString("[" + tok + "]")
+			continue
 		}
-		if _, ok := m[name]; ok {
-			return prefix + name, true
+		if b.Len() > 0 {
+			b.WriteByte('.')
 		}
-		for k, child := range m {
-			if p, ok := find(child, prefix+k+"."); ok {
-				return p, true
-			}
-		}
-		return "", false
+		b.WriteString(tok)
 	}
-	if p, ok := find(doc, ""); ok {
-		return p
-	}
-	return name
+	return b.String()
 }
 
-func goTypeName(t string) string {
-	switch t {
-	case "float64", "int", "int64":
+func goTypeName(kind string) string {
+	switch kind {
+	case "float64", "float32", "int", "int64", "int32", "uint", "uint64":
 		return "number"
-	case "string", "observe.Kind", "observe.SourceType", "observe.Means", "observe.EventType", "observe.SignalClass", "observe.Platform", "label.Classification":
+	case "string":
 		return "string"
 	case "bool":
 		return "boolean"
-	}
-	if len(t) > 0 && t[0] == '[' {
+	case "slice", "array":
 		return "array"
 	}
 	return "object"
@@ -134,7 +127,7 @@ func goTypeName(t string) string {
 
 // ToFeature renders o in its wire form. Decoding the result gives o back.
 func ToFeature(o Observation) Feature {
-	id, _ := json.Marshal(o.ID)
+	id, _ := jsontext.AppendQuote(nil, o.ID)
 	coords := []float64{o.Location.Lon, o.Location.Lat}
 	if o.Location.Alt != nil {
 		coords = append(coords, *o.Location.Alt)
@@ -145,7 +138,7 @@ func ToFeature(o Observation) Feature {
 	src := o.Source
 	return Feature{
 		Type:     "Feature",
-		ID:       id,
+		ID:       jsontext.Value(id),
 		Geometry: &Geometry{Type: "Point", Coordinates: coords},
 		Properties: &Properties{
 			Kind:                 o.Kind,
@@ -248,21 +241,22 @@ func hasField(errs []FieldError, field string) bool {
 	return false
 }
 
-func decodeID(raw json.RawMessage, add func(string, string, ...any)) string {
+func decodeID(raw jsontext.Value, add func(string, string, ...any)) string {
 	if len(raw) == 0 || string(raw) == "null" {
 		add("id", "required: a client-supplied string id, so that retries are safe")
 		return ""
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		var n json.Number
-		if json.Unmarshal(raw, &n) == nil {
-			return n.String()
+	switch raw.Kind() {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err == nil {
+			return s
 		}
-		add("id", "must be a string or a number")
-		return ""
+	case '0':
+		return string(raw)
 	}
-	return s
+	add("id", "must be a string or a number")
+	return ""
 }
 
 func decodePoint(g Geometry, add func(string, string, ...any)) Point {

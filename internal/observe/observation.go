@@ -94,7 +94,7 @@ type Report struct {
 	Means            Means     `json:"means"`
 	EventType        EventType `json:"event_type"`
 	Count            int       `json:"count"`
-	CountApproximate bool      `json:"count_approximate,omitempty"`
+	CountApproximate bool      `json:"count_approximate,omitzero"`
 	// BearingDeg is the direction from the observer to the event, degrees
 	// clockwise from true north, if it was given.
 	BearingDeg *float64 `json:"bearing_deg,omitempty"`

@@ -132,7 +132,7 @@ func TestDecodeErrors(t *testing.T) {
 	tests := []struct {
 		name, body, field string
 	}{
-		{"not JSON", `{"type":`, ""},
+		{"not JSON", `{"type":`, "type"},
 		{"two values", string(good) + " {}", ""},
 		{"wrong type", strings.Replace(string(good), `"location_uncertainty_m":3`, `"location_uncertainty_m":"3"`, 1), "properties.location_uncertainty_m"},
 		{"unknown member", strings.Replace(string(good), `"kind":`, `"colour":1,"kind":`, 1), "properties.colour"},

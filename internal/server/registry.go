@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -41,9 +40,7 @@ func (s *Server) postSensors(w http.ResponseWriter, r *http.Request) {
 	var good []observe.Sensor
 	for i, raw := range raws {
 		var sn observe.Sensor
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&sn); err != nil {
+		if err := observe.UnmarshalStrict(raw, &sn); err != nil {
 			res.Rejected++
 			fe := observe.JSONError(err)
 			res.Errors = append(res.Errors, ItemError{Index: i, Field: fe.Field, Reason: fe.Reason})
