@@ -89,7 +89,7 @@ func (db *DB) Observation(ctx context.Context, id string) (store.StoredObservati
 
 // QueryObservations implements store.Observations. It picks the index by
 // what the query constrains (see index.go): the minutes of the window and the
-// cells of a small box, the minutes and the source, or else time alone.
+// cells of a small box, or else time, with the source read from the index.
 func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page, error) {
 	if q.Limit <= 0 {
 		return store.Page{}, fmt.Errorf("query observations: limit must be positive, got %d", q.Limit)
@@ -127,10 +127,6 @@ func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page,
 		}
 	}
 	if q.SourceID != "" {
-		if index == "observations_time" && timed && len(minutes) <= maxSeeks {
-			index = "observations_minute_source"
-			in("minute", minutes)
-		}
 		where = append(where, "source_id = ?")
 		args = append(args, q.SourceID)
 	}
