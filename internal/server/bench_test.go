@@ -134,8 +134,8 @@ func benchInsertRaw(b *testing.B) {
 			b.Fatal(err)
 		}
 		for _, r := range batch {
-			cell := int64((r.lat+90)/0.1)*3600 + int64((r.lon+180)/0.1)
-			if _, err := stmt.Exec(r.id, r.kind, r.src, r.t, r.t/int64(time.Minute), r.lon, r.lat, cell, time.Now().UnixNano(), r.body); err != nil {
+			minute, cell := sqlite.IndexKeys(time.Unix(0, r.t), r.lon, r.lat)
+			if _, err := stmt.Exec(r.id, r.kind, r.src, r.t, minute, r.lon, r.lat, cell, time.Now().UnixNano(), r.body); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -33,6 +33,13 @@ const (
 	maxListedMinutes = 7 * 24 * 60
 )
 
+// IndexKeys returns the index minute and grid cell under which an
+// observation at a time and position is indexed. It is exported for the
+// benchmarks that insert rows without the store.
+func IndexKeys(t time.Time, lon, lat float64) (minute, cell int64) {
+	return minuteOf(t), cellOf(lon, lat)
+}
+
 // minuteOf returns the index minute of a time.
 func minuteOf(t time.Time) int64 {
 	return floorDiv(t.UnixNano(), int64(time.Minute))

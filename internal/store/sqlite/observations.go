@@ -12,7 +12,9 @@ import (
 	"github.com/guarantor-project/guarantor/internal/store"
 )
 
-const insertObservation = `INSERT INTO observations
+// InsertObservationSQL stores one observation row, unless its id is stored
+// already. It is exported for the benchmarks that insert rows without the store.
+const InsertObservationSQL = `INSERT INTO observations
     (id, kind, source_id, observed_at, minute, lon, lat, cell, classification, rel_to, received_at, body)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO NOTHING`
@@ -44,7 +46,7 @@ func (db *DB) AddObservations(ctx context.Context, obs []observe.Observation) ([
 	}
 	out := make([]store.Outcome, len(obs))
 	err := db.write(ctx, len(rows), func(tx *sql.Tx) error {
-		stmt, err := tx.Prepare(insertObservation)
+		stmt, err := tx.Prepare(InsertObservationSQL)
 		if err != nil {
 			return fmt.Errorf("prepare insert: %w", err)
 		}

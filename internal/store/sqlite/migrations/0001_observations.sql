@@ -18,10 +18,11 @@ CREATE TABLE observations (
 CREATE UNIQUE INDEX observations_id ON observations (id);
 -- Every other index leads with time, so that a batch of inserts lands in the
 -- last few pages of each index instead of at random places (see index.go).
--- source_id rides along so that a source's observations are found in the
--- index alone; a query for a box looks up only the rows in its cells.
+-- The columns after the keys ride along so that queries filter in the
+-- index alone and read only the rows they return: the source for a source's
+-- observations, the position for the edges of a box.
 CREATE INDEX observations_time ON observations (observed_at, source_id);
-CREATE INDEX observations_minute_cell ON observations (minute, cell, observed_at);
+CREATE INDEX observations_minute_cell ON observations (minute, cell, observed_at, lon, lat);
 
 CREATE TABLE sensors (
     id   TEXT PRIMARY KEY,
