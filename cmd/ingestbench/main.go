@@ -6,11 +6,12 @@
 // latency of bounding-box-and-time queries over the full database.
 //
 //	go build -o /tmp/guarantor ./cmd/guarantor
-//	go run ./cmd/ingestbench -bin /tmp/guarantor -n 5000000
+//	go run ./cmd/ingestbench -bin /tmp/guarantor -n 5000000 [-pregenerate]
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,18 +39,19 @@ func main() {
 	clients := flag.Int("clients", 4, "concurrent streaming requests")
 	queries := flag.Int("queries", 1000, "bounding-box-and-time queries to time after ingest")
 	dir := flag.String("dir", "", "directory for the database (default: a new temporary one)")
+	pregen := flag.Bool("pregenerate", false, "generate every request body in memory before sending, so that the client's own work does not share the CPU with the server during the measurement")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "ingestbench: -bin is required (go build -o /tmp/guarantor ./cmd/guarantor)")
 		os.Exit(2)
 	}
-	if err := run(*bin, *dir, *n, *clients, *queries); err != nil {
+	if err := run(*bin, *dir, *n, *clients, *queries, *pregen); err != nil {
 		fmt.Fprintln(os.Stderr, "ingestbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, dir string, n, clients, queries int) error {
+func run(bin, dir string, n, clients, queries int, pregen bool) error {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "ingestbench")
 		if err != nil {
@@ -77,16 +79,30 @@ func run(bin, dir string, n, clients, queries int) error {
 	fmt.Printf("server pid %d at %s, database %s\n", cmd.Process.Pid, base, db)
 
 	// Ingest: each client streams its share as one request.
+	per := n / clients
+	bodies := make([][][]byte, clients)
+	if pregen {
+		t0 := time.Now()
+		for c := range bodies {
+			for done := 0; done < per; done += chunkSize {
+				b, err := ndjsonChunk(c*per+done, min(chunkSize, per-done))
+				if err != nil {
+					return err
+				}
+				bodies[c] = append(bodies[c], b)
+			}
+		}
+		fmt.Printf("generated %d observations in memory in %s\n", per*clients, time.Since(t0).Round(time.Millisecond))
+	}
 	var sent atomic.Int64
 	start := time.Now()
 	errs := make(chan error, clients)
 	var wg sync.WaitGroup
-	per := n / clients
 	for c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- stream(base, c*per, per, &sent)
+			errs <- stream(base, c*per, per, bodies[c], &sent)
 		}()
 	}
 	done := make(chan struct{})
@@ -121,11 +137,10 @@ loop:
 	rng := rand.New(rand.NewPCG(42, 0))
 	lat := make([]time.Duration, 0, queries)
 	features := 0
-	dayStart := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
-	span := time.Duration(total) * 17 * time.Millisecond
+	span := max(time.Duration(total)*storetest.SyntheticSpacing-time.Hour, time.Minute)
 	for range queries {
 		lon, la := 32+rng.Float64()*6, 46.3+rng.Float64()*3.5
-		from := dayStart.Add(time.Duration(rng.Int64N(int64(span - time.Hour))))
+		from := storetest.SyntheticStart.Add(time.Duration(rng.Int64N(int64(span))))
 		url := fmt.Sprintf("%s/api/v1/observations?bbox=%.4f,%.4f,%.4f,%.4f&from=%s&to=%s&limit=1000",
 			base, lon, la, lon+0.65, la+0.45, from.Format(time.RFC3339), from.Add(time.Hour).Format(time.RFC3339))
 		// The latency is the time to the last byte of the answer; decoding it
@@ -157,25 +172,43 @@ loop:
 	return nil
 }
 
+const chunkSize = 1000
+
+// ndjsonChunk renders count synthetic observations, numbered from first.
+func ndjsonChunk(first, count int) ([]byte, error) {
+	var buf bytes.Buffer
+	for _, o := range storetest.Synthetic(1, first, count) {
+		b, err := observe.Marshal(o)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	return buf.Bytes(), nil
+}
+
 // stream sends count observations, numbered from first, as one NDJSON
-// request, generating them as the request body is read. Each client sends its
-// own stretch of the day, as gateways replaying different periods would.
-func stream(base string, first, count int, sent *atomic.Int64) error {
+// request: the chunks given, or else generated as the body is read. Each
+// client sends its own stretch of the day, as gateways replaying different
+// periods would.
+func stream(base string, first, count int, chunks [][]byte, sent *atomic.Int64) error {
 	pr, pw := io.Pipe()
 	go func() {
 		w := bufio.NewWriterSize(pw, 256<<10)
-		const chunk = 1000
-		for done := 0; done < count; done += chunk {
-			for _, o := range storetest.Synthetic(1, first+done, min(chunk, count-done)) {
-				b, err := observe.Marshal(o)
-				if err != nil {
+		for i, done := 0, 0; done < count; i, done = i+1, done+chunkSize {
+			var b []byte
+			if chunks != nil {
+				b = chunks[i]
+			} else {
+				var err error
+				if b, err = ndjsonChunk(first+done, min(chunkSize, count-done)); err != nil {
 					pw.CloseWithError(err)
 					return
 				}
-				w.Write(b)
-				w.WriteByte('\n')
 			}
-			sent.Add(int64(min(chunk, count-done)))
+			w.Write(b)
+			sent.Add(int64(min(chunkSize, count-done)))
 		}
 		pw.CloseWithError(w.Flush())
 	}()

@@ -16,10 +16,10 @@ import (
 // Feature is the wire form of an observation: a GeoJSON Feature whose
 // geometry is a Point and whose properties carry the observation.
 type Feature struct {
-	Type       string          `json:"type"`
+	Type       string         `json:"type"`
 	ID         jsontext.Value `json:"id"`
-	Geometry   *Geometry       `json:"geometry"`
-	Properties *Properties     `json:"properties"`
+	Geometry   *Geometry      `json:"geometry"`
+	Properties *Properties    `json:"properties"`
 }
 
 // Geometry is a GeoJSON Point.

@@ -9,11 +9,17 @@ import (
 	"github.com/guarantor-project/guarantor/internal/observe"
 )
 
+// SyntheticSpacing is the time between consecutive synthetic observations:
+// five million of them span about a day.
+const SyntheticSpacing = 17 * time.Millisecond
+
+// SyntheticStart is the time of the first synthetic observation.
+var SyntheticStart = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+
 // Synthetic makes n realistic observations, numbered from first, spread over eastern
 // Ukraine and a day, in time order with some jitter, of all kinds.
 func Synthetic(seed uint64, first, n int) []observe.Observation {
 	rng := rand.New(rand.NewPCG(seed, uint64(first)))
-	start := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 	out := make([]observe.Observation, n)
 	for i := range out {
 		k := first + i
@@ -21,7 +27,7 @@ func Synthetic(seed uint64, first, n int) []observe.Observation {
 			ID:                   fmt.Sprintf("bench-%d-%09d", seed, k),
 			Kind:                 observe.KindAcoustic,
 			Source:               observe.Source{ID: fmt.Sprintf("AS-%03d", rng.IntN(300)), Type: observe.SourceAcoustic, Grading: "A2"},
-			ObservedAt:           start.Add(time.Duration(k)*17*time.Millisecond + time.Duration(rng.Int64N(int64(30*time.Second)))),
+			ObservedAt:           SyntheticStart.Add(time.Duration(k)*SyntheticSpacing + time.Duration(rng.Int64N(int64(30*time.Second)))),
 			TimeUncertainty:      5 * time.Millisecond,
 			Location:             observe.Point{Lon: 32 + rng.Float64()*6.5, Lat: 46.3 + rng.Float64()*4},
 			LocationUncertaintyM: 3,
