@@ -57,7 +57,7 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	st, err := sqlite.Open(ctx, o.db, sqlite.Options{})
+	st, err := sqlite.Open(ctx, o.db, sqlite.Options{Logger: log})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"runtime"
 	"sync"
@@ -27,6 +28,8 @@ type Options struct {
 	// MaxBatch is the most observations the writer commits in one
 	// transaction; 0 means 5,000.
 	MaxBatch int
+	// Logger receives errors of background work (checkpoints); nil discards them.
+	Logger *slog.Logger
 	// NoMigrate leaves the schema as it is instead of applying pending
 	// migrations when the store opens. Used by `guarantor migrate`.
 	NoMigrate bool
@@ -37,6 +40,7 @@ type DB struct {
 	path   string
 	w      *sql.DB // the one writer connection
 	r      *sql.DB // read-only connections
+	c      *sql.DB // the checkpointer's connection
 	now    func() time.Time
 	writes chan *writeReq
 	done   chan struct{}
@@ -44,14 +48,29 @@ type DB struct {
 
 	mu     sync.RWMutex // guards closed and the closing of writes
 	closed bool
+
+	stopCP chan struct{} // closed to stop the checkpointer
+	cpDone chan struct{} // closed when the checkpointer has stopped
+	log    *slog.Logger
 }
 
 var _ store.Store = (*DB)(nil)
 
-// dsn builds a connection string with the pragmas every connection needs.
-// synchronous=FULL makes every commit durable before it returns, which is
-// what lets the server acknowledge a request after its commit.
-func dsn(path string, readOnly bool) string {
+// Roles of connections, each with its own pragmas.
+type role int
+
+const (
+	writer       role = iota // the one connection that writes
+	reader                   // read-only connections for queries
+	checkpointer             // copies the WAL into the database file
+)
+
+// dsn builds a connection string with the pragmas a connection of a role
+// needs. synchronous=FULL makes every commit durable before it returns, which
+// is what lets the server acknowledge a request after its commit. The writer
+// does not checkpoint: a background connection does (see checkpoint), so
+// that a commit never waits for the WAL to be copied back.
+func dsn(path string, r role) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -59,7 +78,10 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "cache_size(-32768)")
 	q.Add("_txlock", "immediate")
-	if readOnly {
+	switch r {
+	case writer:
+		q.Add("_pragma", "wal_autocheckpoint(0)")
+	case reader:
 		q.Add("_pragma", "query_only(1)")
 	}
 	return "file:" + path + "?" + q.Encode()
@@ -71,7 +93,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("open sqlite store: empty path")
 	}
-	w, err := sql.Open("sqlite", dsn(path, false))
+	w, err := sql.Open("sqlite", dsn(path, writer))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
@@ -82,20 +104,34 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", dsn(path, true))
+	r, err := sql.Open("sqlite", dsn(path, reader))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite store %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)*2))
+	c, err := sql.Open("sqlite", dsn(path, checkpointer))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open sqlite store %s for checkpoints: %w", path, err)
+	}
+	c.SetMaxOpenConns(1)
 	db := &DB{
 		path:   path,
 		w:      w,
 		r:      r,
+		c:      c,
+		stopCP: make(chan struct{}),
+		cpDone: make(chan struct{}),
 		now:    opts.Now,
 		writes: make(chan *writeReq, 64),
 		done:   make(chan struct{}),
 		batch:  opts.MaxBatch,
+		log:    opts.Logger,
+	}
+	if db.log == nil {
+		db.log = slog.New(slog.DiscardHandler)
 	}
 	if db.now == nil {
 		db.now = time.Now
@@ -110,7 +146,31 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		}
 	}
 	go db.writer()
+	go db.checkpoint(checkpointEvery)
 	return db, nil
+}
+
+// checkpointEvery is how often the WAL is copied back into the database file.
+const checkpointEvery = 500 * time.Millisecond
+
+// checkpoint copies committed pages from the WAL into the database file every
+// interval, on its own connection, until Close. PASSIVE checkpoints never
+// block the writer or the readers; when one completes, the next write starts
+// the WAL from its beginning again, so the WAL stays small.
+func (db *DB) checkpoint(interval time.Duration) {
+	defer close(db.cpDone)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stopCP:
+			return
+		case <-t.C:
+			if _, err := db.c.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				db.log.Error("sqlite checkpoint failed; the WAL keeps growing until one succeeds", "db", db.path, "err", err)
+			}
+		}
+	}
 }
 
 // Migrations lists the schema migrations known to this binary and when each
@@ -135,9 +195,13 @@ func (db *DB) Close() error {
 	close(db.writes)
 	db.mu.Unlock()
 	<-db.done
-	return db.closeDBs()
+	close(db.stopCP)
+	<-db.cpDone
+	// Leave a clean database file behind: everything in it, the WAL empty.
+	_, err := db.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	return errors.Join(err, db.closeDBs())
 }
 
 func (db *DB) closeDBs() error {
-	return errors.Join(db.r.Close(), db.w.Close())
+	return errors.Join(db.r.Close(), db.w.Close(), db.c.Close())
 }
