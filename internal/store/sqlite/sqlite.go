@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -52,6 +53,8 @@ type DB struct {
 	stopCP chan struct{} // closed to stop the checkpointer
 	cpDone chan struct{} // closed when the checkpointer has stopped
 	log    *slog.Logger
+	// restartWAL asks the writer for a RESTART checkpoint.
+	restartWAL atomic.Bool
 }
 
 var _ store.Store = (*DB)(nil)
@@ -151,12 +154,21 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 }
 
 // checkpointEvery is how often the WAL is copied back into the database file.
-const checkpointEvery = 500 * time.Millisecond
+const checkpointEvery = 250 * time.Millisecond
+
+// walRestartFrames is the WAL size, in pages, past which the checkpointer
+// makes the WAL start over: 65,536 pages of 4 KiB are 256 MiB.
+const walRestartFrames = 65536
 
 // checkpoint copies committed pages from the WAL into the database file every
 // interval, on its own connection, until Close. PASSIVE checkpoints never
-// block the writer or the readers; when one completes, the next write starts
-// the WAL from its beginning again, so the WAL stays small.
+// block the writer or the readers, but under a steady stream of commits the
+// WAL is never idle long enough to start over. So once it passes
+// walRestartFrames, the checkpointer asks the writer to run a RESTART
+// checkpoint between two transactions (see writer): it copies the little
+// the last PASSIVE one left, and the next commit writes the WAL from its
+// beginning. Only the writer can do that; another connection would wait for
+// the write lock and never get it while commits follow one another.
 func (db *DB) checkpoint(interval time.Duration) {
 	defer close(db.cpDone)
 	t := time.NewTicker(interval)
@@ -166,9 +178,14 @@ func (db *DB) checkpoint(interval time.Duration) {
 		case <-db.stopCP:
 			return
 		case <-t.C:
-			if _, err := db.c.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
-				db.log.Error("sqlite checkpoint failed; the WAL keeps growing until one succeeds", "db", db.path, "err", err)
-			}
+		}
+		var busy, frames, copied int
+		err := db.c.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+		if err != nil {
+			db.log.Error("sqlite checkpoint failed", "db", db.path, "err", err)
+		}
+		if frames > walRestartFrames {
+			db.restartWAL.Store(true)
 		}
 	}
 }

@@ -64,6 +64,11 @@ func (db *DB) writer() {
 			}
 		}
 		db.commit(batch)
+		if db.restartWAL.CompareAndSwap(true, false) {
+			if _, err := db.w.Exec(`PRAGMA wal_checkpoint(RESTART)`); err != nil {
+				db.log.Error("sqlite checkpoint failed; the WAL grows until one succeeds", "db", db.path, "err", err)
+			}
+		}
 	}
 }
 
