@@ -37,6 +37,7 @@ requests in flight. GET /healthz answers once it is ready.`,
 			fs.StringVar(&o.logFormat, "log-format", "auto", "log `FORMAT`: text, json, or auto (text on a terminal, JSON otherwise)")
 			fs.StringVar(&o.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn or error")
 			fs.Int64Var(&o.maxBody, "max-body", server.DefaultMaxBody, "the largest request body accepted, in `BYTES`")
+			fs.DurationVar(&o.maxFuture, "max-future", server.DefaultMaxFuture, "how far past the server's clock an observation time may be (clock skew tolerated)")
 			fs.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "how long to wait for requests in flight when stopping")
 			return o.run
 		},
@@ -49,6 +50,7 @@ type serveOptions struct {
 	demoSeed            int64
 	logFormat, logLevel string
 	maxBody             int64
+	maxFuture           time.Duration
 	shutdown            time.Duration
 }
 
@@ -66,7 +68,7 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 			log.Error("close store", "err", err)
 		}
 	}()
-	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, MaxBody: o.maxBody, Version: versionString()})
+	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, MaxBody: o.maxBody, MaxFuture: o.maxFuture, Version: versionString()})
 	if err != nil {
 		return err
 	}
