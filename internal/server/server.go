@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/store"
+	"github.com/guarantor-project/guarantor/internal/terms"
 )
 
 // Config is what a Server needs.
@@ -51,8 +52,9 @@ type Server struct {
 	now func() time.Time
 	mux *http.ServeMux
 
-	termsMu sync.RWMutex
-	terms   []store.TermsVersion // every version, oldest first
+	termsMu    sync.RWMutex
+	terms      []store.TermsVersion       // every version, oldest first
+	agreements map[int64]*terms.Agreement // compiled terms by version
 }
 
 // route is one endpoint; the table of routes is checked against the OpenAPI
@@ -102,6 +104,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/terms", s.getTerms},
 		{"POST", "/api/v1/terms", s.postTerms},
 		{"GET", "/api/v1/terms/versions", s.listTermsVersions},
+		{"GET", "/api/v1/terms/locate", s.locate},
 	}
 }
 

@@ -2,13 +2,18 @@ package server
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/guarantor-project/guarantor/internal/geo"
 	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/store/storetest"
+	"github.com/guarantor-project/guarantor/internal/terms"
 )
 
 func readTestdata(t *testing.T, name string) []byte {
@@ -112,5 +117,62 @@ func TestWeaponClassesFromTerms(t *testing.T) {
 	r, status := ingest(t, a, "application/x-ndjson", ndjson(t, img("known", "mlrs"), img("unknown", "trebuchet")))
 	if status != 200 || r.Accepted != 1 || r.Rejected != 1 || r.Errors[0].Field != "properties.imagery.weapon_class" {
 		t.Errorf("%d %+v", status, r)
+	}
+}
+
+func TestLocate(t *testing.T) {
+	a := newAPI(t, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC) } })
+	if res := a.do("GET", "/api/v1/terms/locate?lon=35&lat=47", "", nil); res.status != 404 {
+		t.Errorf("locate without terms: %d, want 404", res.status)
+	}
+	example := readTestdata(t, "example.yaml")
+	if res := a.do("POST", "/api/v1/terms", "application/yaml", example); res.status != 201 {
+		t.Fatalf("load terms: %d %s", res.status, res.body)
+	}
+	parsed, err := terms.Parse(example, "example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, _ := parsed.ContactLine.Lines()
+	p0, p1 := lines[0][10], lines[0][11]
+	mid := geo.Direct(p0, geo.Azimuth(p0, p1), geo.Distance(p0, p1)/2)
+	along := geo.Azimuth(mid, p1)
+	var left terms.Party
+	for _, p := range parsed.Parties {
+		if p.Side == terms.Left {
+			left = p
+		}
+	}
+	agreement, err := terms.Compile(parsed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A point 1 km to the left of the middle of a segment: the answer is
+	// known from the geometry. Further away the line's bends decide, so
+	// the answer must be what the terms package says.
+	near := geo.Direct(mid, along-90, 1000)
+	far := geo.Direct(mid, along+90, 20_000)
+	tests := []struct {
+		name string
+		p    geo.LonLat
+		want terms.Location
+	}{
+		{"1 km to the left", near, terms.Location{Party: left.Code, Side: terms.Left, SignedDistanceM: 1000,
+			Zones: []string{"buffer_zone", "withdrawal:artillery_100mm", "withdrawal:mlrs", "withdrawal:heavy_mlrs"}}},
+		{"20 km to the right", far, agreement.Locate(far)},
+	}
+	for _, tc := range tests {
+		var loc LocationJSON
+		res := a.do("GET", fmt.Sprintf("/api/v1/terms/locate?lon=%.9f&lat=%.9f", tc.p.Lon, tc.p.Lat), "", nil)
+		res.json(t, &loc)
+		if res.status != 200 || loc.Party != tc.want.Party || loc.Side != tc.want.Side ||
+			math.Abs(loc.SignedDistanceM-tc.want.SignedDistanceM) > 0.5 || !slices.Equal(loc.Zones, tc.want.Zones) {
+			t.Errorf("%s: %d %+v; want %+v", tc.name, res.status, loc, tc.want)
+		}
+	}
+	for _, q := range []string{"lon=200&lat=47", "lat=47", "lon=35&lat=x", "lon=35&lat=47&at=later"} {
+		if res := a.do("GET", "/api/v1/terms/locate?"+q, "", nil); res.status != 400 {
+			t.Errorf("?%s: %d, want 400", q, res.status)
+		}
 	}
 }
