@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -72,7 +73,23 @@ func (s *Server) postObservations(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "body of %d bytes is larger than the limit of %d bytes; split it into several requests", r.ContentLength, s.cfg.MaxBody)
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	var body io.Reader = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	switch enc := r.Header.Get("Content-Encoding"); enc {
+	case "", "identity":
+	case "gzip":
+		// Field links are slow; gateways may compress. The limit applies
+		// to what the body expands to as well as to what is sent.
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "Content-Encoding gzip: %v", err)
+			return
+		}
+		defer zr.Close()
+		body = &limitedReader{r: zr, left: s.cfg.MaxBody, limit: s.cfg.MaxBody}
+	default:
+		writeError(w, http.StatusUnsupportedMediaType, "Content-Encoding %q is not accepted: send gzip or nothing", enc)
+		return
+	}
 	items, err := newItemReader(r.Header.Get("Content-Type"), body)
 	if err != nil {
 		writeError(w, http.StatusUnsupportedMediaType, "%v", err)
@@ -80,6 +97,33 @@ func (s *Server) postObservations(w http.ResponseWriter, r *http.Request) {
 	}
 	res, status := s.ingest(r.Context(), items)
 	writeJSON(w, status, res)
+}
+
+// limitedReader fails with an *http.MaxBytesError once more than limit
+// bytes have been read, so that a decompressed body is held to the same
+// limit as a plain one.
+type limitedReader struct {
+	r     io.Reader
+	left  int64 // bytes that may still be read
+	limit int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	// Read one byte more than allowed, to tell a body of exactly the limit
+	// from a longer one.
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	if int64(n) > l.left {
+		n, l.left = int(l.left), 0
+		return n, &http.MaxBytesError{Limit: l.limit}
+	}
+	l.left -= int64(n)
+	return n, err
 }
 
 // newItemReader picks the reader for a content type: NDJSON, or a GeoJSON

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -435,5 +436,54 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 	a := newAPI(t)
 	if res := a.do("GET", "/api/v1/openapi.json", "", nil); res.status != 200 || !bytes.Equal(res.body, OpenAPI()) {
 		t.Errorf("GET /api/v1/openapi.json = %d", res.status)
+	}
+}
+
+func TestGzipBody(t *testing.T) {
+	const limit = 64 << 10
+	a := newAPI(t, func(c *Config) { c.MaxBody = limit })
+	gz := func(b []byte) []byte {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(b)
+		zw.Close()
+		return buf.Bytes()
+	}
+	post := func(body []byte, encoding string) (int, IngestResult) {
+		req, _ := http.NewRequest("POST", a.url+"/api/v1/observations", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		req.Header.Set("Content-Encoding", encoding)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		a.checkAgainstDoc(req, res, b)
+		var r IngestResult
+		json.Unmarshal(b, &r)
+		return res.StatusCode, r
+	}
+	small := ndjson(t, storetest.Obs("gz-1", 37, 48, 0), storetest.Obs("gz-2", 37, 48, time.Second))
+	if status, r := post(gz(small), "gzip"); status != 200 || r.Accepted != 2 {
+		t.Errorf("gzip body: %d %+v", status, r)
+	}
+	// A small compressed body that expands past the limit stops at the limit.
+	var big []observe.Observation
+	for i := range 400 {
+		big = append(big, storetest.Obs(fmt.Sprintf("gz-big-%d", i), 37, 48, 0))
+	}
+	bomb := gz(ndjson(t, big...))
+	if len(bomb) >= limit {
+		t.Fatalf("compressed test body is %d bytes, not under the limit", len(bomb))
+	}
+	if status, r := post(bomb, "gzip"); status != 413 || r.Accepted == 0 || r.Accepted >= 400 {
+		t.Errorf("expanding past the limit: %d %+v; want 413 with the items before the limit accepted", status, r)
+	}
+	if status, _ := post(small, "gzip"); status != 400 {
+		t.Errorf("a body that is not gzip: %d, want 400", status)
+	}
+	if status, _ := post(small, "br"); status != 415 {
+		t.Errorf("Content-Encoding br: %d, want 415", status)
 	}
 }
