@@ -139,7 +139,11 @@ func checkReport(r Report, c Checks, add adder) {
 	if r.BearingDeg != nil {
 		checkBearing(p+"bearing_deg", *r.BearingDeg, add)
 	}
-	checkLonLat(p+"observer", r.Observer[0], r.Observer[1], add)
+	if r.Observer == nil {
+		add(p+"observer", "required: [longitude, latitude] where the monitor stood")
+	} else {
+		checkLonLat(p+"observer", r.Observer[0], r.Observer[1], add)
+	}
 	if r.DistanceMinM != nil && !(*r.DistanceMinM >= 0 && *r.DistanceMinM <= 500_000) {
 		add(p+"distance_min_m", "must be between 0 and 500,000 metres, got %g", *r.DistanceMinM)
 	}
@@ -181,12 +185,19 @@ func checkTrack(t Track, add adder) {
 	if t.Platform != "" && !slices.Contains([]Platform{PlatformDrone, PlatformAircraft, PlatformUnknown}, t.Platform) {
 		add(p+"platform", "unknown platform %q (want drone, aircraft or unknown)", t.Platform)
 	}
-	if !(t.SpeedMPS >= 0 && t.SpeedMPS <= 3000) {
-		add(p+"speed_mps", "must be between 0 and 3,000 m/s, got %g", t.SpeedMPS)
+	switch {
+	case t.SpeedMPS == nil:
+		add(p+"speed_mps", "required: speed over ground in m/s")
+	case !(*t.SpeedMPS >= 0 && *t.SpeedMPS <= 3000):
+		add(p+"speed_mps", "must be between 0 and 3,000 m/s, got %g", *t.SpeedMPS)
 	}
-	checkBearing(p+"heading_deg", t.HeadingDeg, add)
-	if !(t.AltitudeM >= -500 && t.AltitudeM <= 100_000) {
-		add(p+"altitude_m", "must be between -500 and 100,000 metres, got %g", t.AltitudeM)
+	if t.HeadingDeg == nil {
+		add(p+"heading_deg", "required: heading in degrees from true north")
+	} else {
+		checkBearing(p+"heading_deg", *t.HeadingDeg, add)
+	}
+	if t.AltitudeM != nil && !(*t.AltitudeM >= -500 && *t.AltitudeM <= 100_000) {
+		add(p+"altitude_m", "must be between -500 and 100,000 metres, got %g", *t.AltitudeM)
 	}
 }
 
@@ -273,7 +284,11 @@ func CheckSensor(s Sensor) []FieldError {
 	if !slices.Contains([]SensorType{SensorAcoustic, SensorRadar, SensorCamera}, s.Type) {
 		add("type", "unknown sensor type %q (want acoustic, radar or camera)", s.Type)
 	}
-	checkLonLat("position", s.Position[0], s.Position[1], add)
+	if s.Position == nil {
+		add("position", "required: [longitude, latitude]")
+	} else {
+		checkLonLat("position", s.Position[0], s.Position[1], add)
+	}
 	if !finite(s.AltitudeM) || s.AltitudeM < -500 || s.AltitudeM > 10_000 {
 		add("altitude_m", "must be between -500 and 10,000 metres, got %g", s.AltitudeM)
 	}

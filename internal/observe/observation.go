@@ -101,8 +101,8 @@ type Report struct {
 	// DistanceMinM and DistanceMaxM bound the distance from the observer.
 	DistanceMinM *float64 `json:"distance_min_m,omitempty"`
 	DistanceMaxM *float64 `json:"distance_max_m,omitempty"`
-	// Observer is where the monitor stood.
-	Observer [2]float64 `json:"observer"`
+	// Observer is where the monitor stood, [longitude, latitude]; required.
+	Observer *[2]float64 `json:"observer"`
 	// WeaponClass is set when the monitor identified the weapon class.
 	WeaponClass string `json:"weapon_class,omitempty"`
 	// Text is the monitor's narrative.
@@ -157,9 +157,11 @@ const (
 type Track struct {
 	TrackID    string   `json:"track_id"`
 	Platform   Platform `json:"platform,omitempty"`
-	SpeedMPS   float64  `json:"speed_mps"`
-	HeadingDeg float64  `json:"heading_deg"`
-	AltitudeM  float64  `json:"altitude_m"`
+	// SpeedMPS and HeadingDeg (from true north) are required; AltitudeM
+	// is optional, as a two-dimensional radar gives none.
+	SpeedMPS   *float64 `json:"speed_mps"`
+	HeadingDeg *float64 `json:"heading_deg"`
+	AltitudeM  *float64 `json:"altitude_m,omitempty"`
 }
 
 // Platform is what a track follows.
@@ -191,9 +193,10 @@ type OSINT struct {
 type Sensor struct {
 	ID   string     `json:"id"`
 	Type SensorType `json:"type"`
-	// Position is [longitude, latitude] in WGS84 degrees.
-	Position  [2]float64 `json:"position"`
-	AltitudeM float64    `json:"altitude_m"`
+	// Position is [longitude, latitude] in WGS84 degrees; required.
+	Position *[2]float64 `json:"position"`
+	// AltitudeM is the height above the ellipsoid in metres, 0 when not given.
+	AltitudeM float64 `json:"altitude_m"`
 	// Clock describes how well the sensor's clock is disciplined.
 	Clock Clock `json:"clock"`
 	// PositionUncertaintyM is the one-sigma horizontal uncertainty of Position.

@@ -44,6 +44,8 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+func f(v float64) *float64 { return &v }
+
 func TestCheck(t *testing.T) {
 	now := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	checks := Checks{Now: now, MaxFuture: 5 * time.Minute, WeaponClasses: []string{"mlrs"}}
@@ -78,25 +80,37 @@ func TestCheck(t *testing.T) {
 		{"signal class", func(o *Observation) { o.Acoustic.SignalClass = "bang" }, "properties.acoustic.signal_class"},
 		{"report", func(o *Observation) {
 			o.Kind, o.Acoustic = KindReport, nil
-			o.Report = &Report{Means: MeansPatrolHeard, EventType: EventShot, Count: 1, Observer: [2]float64{37, 48}, WeaponClass: "mlrs"}
+			o.Report = &Report{Means: MeansPatrolHeard, EventType: EventShot, Count: 1, Observer: &[2]float64{37, 48}, WeaponClass: "mlrs"}
 		}, ""},
 		{"report weapon class", func(o *Observation) {
 			o.Kind, o.Acoustic = KindReport, nil
-			o.Report = &Report{Means: MeansPatrolHeard, EventType: EventShot, Count: 1, Observer: [2]float64{37, 48}, WeaponClass: "trebuchet"}
+			o.Report = &Report{Means: MeansPatrolHeard, EventType: EventShot, Count: 1, Observer: &[2]float64{37, 48}, WeaponClass: "trebuchet"}
 		}, "properties.report.weapon_class"},
 		{"report distance band", func(o *Observation) {
 			lo, hi := 5000.0, 3000.0
 			o.Kind, o.Acoustic = KindReport, nil
-			o.Report = &Report{Means: MeansPatrolHeard, EventType: EventShot, Count: 1, Observer: [2]float64{37, 48}, DistanceMinM: &lo, DistanceMaxM: &hi}
+			o.Report = &Report{Means: MeansPatrolHeard, EventType: EventShot, Count: 1, Observer: &[2]float64{37, 48}, DistanceMinM: &lo, DistanceMaxM: &hi}
 		}, "properties.report.distance_max_m"},
 		{"report count", func(o *Observation) {
 			o.Kind, o.Acoustic = KindReport, nil
-			o.Report = &Report{Means: MeansCamera, EventType: EventBurst, Count: 0, Observer: [2]float64{37, 48}}
+			o.Report = &Report{Means: MeansCamera, EventType: EventBurst, Count: 0, Observer: &[2]float64{37, 48}}
 		}, "properties.report.count"},
 		{"track heading", func(o *Observation) {
 			o.Kind, o.Acoustic = KindTrack, nil
-			o.Track = &Track{TrackID: "t", SpeedMPS: 30, HeadingDeg: 360, AltitudeM: 100}
+			o.Track = &Track{TrackID: "t", SpeedMPS: f(30), HeadingDeg: f(360), AltitudeM: f(100)}
 		}, "properties.track.heading_deg"},
+		{"track without speed", func(o *Observation) {
+			o.Kind, o.Acoustic = KindTrack, nil
+			o.Track = &Track{TrackID: "t", HeadingDeg: f(10)}
+		}, "properties.track.speed_mps"},
+		{"track without altitude", func(o *Observation) {
+			o.Kind, o.Acoustic = KindTrack, nil
+			o.Track = &Track{TrackID: "t", SpeedMPS: f(30), HeadingDeg: f(10)}
+		}, ""},
+		{"report without observer", func(o *Observation) {
+			o.Kind, o.Acoustic = KindReport, nil
+			o.Report = &Report{Means: MeansCamera, EventType: EventBurst, Count: 1}
+		}, "properties.report.observer"},
 		{"imagery", func(o *Observation) {
 			o.Kind, o.Acoustic = KindImagery, nil
 			o.Imagery = &Imagery{EquipmentType: "BM-21", WeaponClass: "mlrs", Count: 2}

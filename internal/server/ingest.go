@@ -58,6 +58,10 @@ type rawItem struct {
 // at the end; any other error means the body cannot be read further.
 type itemReader interface {
 	next() (rawItem, error)
+	// wellFormedEmpty reports, at the end, whether a body with no items
+	// was nevertheless a valid container (a FeatureCollection with an
+	// empty "features"), which is answered 200 rather than 400.
+	wellFormedEmpty() bool
 }
 
 // streamError is an error that ends reading a body, with its HTTP status.
@@ -137,10 +141,11 @@ func newItemReader(contentType string, body io.Reader) (itemReader, error) {
 		return nil, fmt.Errorf("Content-Type %q: %v", contentType, err)
 	}
 	switch mt {
-	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/geo+json-seq":
+	case "application/x-ndjson", "application/ndjson", "application/jsonl":
 		return &ndjsonReader{r: bufio.NewReaderSize(body, 64<<10)}, nil
 	case "application/geo+json", "application/json":
-		return &collectionReader{dec: json.NewDecoder(body)}, nil
+		budget := &budgetReader{r: body}
+		return &collectionReader{dec: json.NewDecoder(budget), budget: budget}, nil
 	}
 	return nil, fmt.Errorf("Content-Type %q is not accepted: send application/x-ndjson (one GeoJSON Feature a line) or application/geo+json (a FeatureCollection)", mt)
 }
@@ -195,9 +200,11 @@ func (s *Server) ingest(ctx context.Context, items itemReader) (IngestResult, in
 	case parsed.fatal != nil:
 		res.Error = parsed.fatal.msg
 		return res, parsed.fatal.status
-	case parsed.items == 0:
+	case parsed.items == 0 && !items.wellFormedEmpty():
 		res.Error = "the body holds no observations"
 		return res, http.StatusBadRequest
+	case parsed.items == 0:
+		return res, http.StatusOK
 	case res.Accepted+res.Duplicates == 0:
 		return res, http.StatusUnprocessableEntity
 	}
@@ -309,6 +316,8 @@ func (n *ndjsonReader) next() (rawItem, error) {
 	}
 }
 
+func (n *ndjsonReader) wellFormedEmpty() bool { return false }
+
 // readLine returns the next line without its newline. A line longer than
 // MaxFeatureBytes is skipped to its end and reported as too long.
 func (n *ndjsonReader) readLine() (line []byte, tooLong bool, err error) {
@@ -332,14 +341,58 @@ func (n *ndjsonReader) readLine() (line []byte, tooLong bool, err error) {
 // collectionReader streams the members of a FeatureCollection's "features"
 // array without holding the whole body.
 type collectionReader struct {
-	dec     *json.Decoder
+	dec *json.Decoder
+	// budget bounds what the decoder may read for one item, so that one
+	// huge feature cannot make it buffer the whole body.
+	budget  *budgetReader
 	started bool
 	inArray bool
 	index   int
 	sawType bool
+	// sawFeatures is set once the "features" array has been opened.
+	sawFeatures bool
 }
 
+func (c *collectionReader) wellFormedEmpty() bool { return c.sawType && c.sawFeatures }
+
+// budgetReader reads from r until the budget set by allow is spent, then
+// fails with errItemTooLarge.
+type budgetReader struct {
+	r    io.Reader
+	left int
+}
+
+// errItemTooLarge ends a FeatureCollection whose member is too large to read.
+var errItemTooLarge = errors.New("item too large")
+
+// allow gives the reader n more bytes to read from now on.
+func (b *budgetReader) allow(n int) { b.left = n }
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errItemTooLarge
+	}
+	if len(p) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= n
+	return n, err
+}
+
+// decoderSlack is what json.Decoder may read ahead of the value it decodes.
+const decoderSlack = 64 << 10
+
 func (c *collectionReader) next() (rawItem, error) {
+	c.budget.allow(MaxFeatureBytes + decoderSlack)
+	it, err := c.read()
+	if errors.Is(err, errItemTooLarge) {
+		return rawItem{}, &streamError{http.StatusRequestEntityTooLarge, fmt.Sprintf("feature %d (or a member before it) is larger than %d bytes; the features before it were processed", c.index, MaxFeatureBytes)}
+	}
+	return it, err
+}
+
+func (c *collectionReader) read() (rawItem, error) {
 	if !c.started {
 		c.started = true
 		tok, err := c.dec.Token()
@@ -398,7 +451,7 @@ func (c *collectionReader) next() (rawItem, error) {
 			if d, ok := tok.(json.Delim); !ok || d != '[' {
 				return rawItem{}, &streamError{http.StatusBadRequest, `"features" must be an array`}
 			}
-			c.inArray = true
+			c.inArray, c.sawFeatures = true, true
 		default: // other members (bbox, links, numberReturned…) are ignored
 			var skip json.RawMessage
 			if err := c.dec.Decode(&skip); err != nil {
@@ -410,7 +463,7 @@ func (c *collectionReader) next() (rawItem, error) {
 
 func syntaxError(err error) error {
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	if errors.As(err, &mbe) || errors.Is(err, errItemTooLarge) {
 		return err
 	}
 	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"math"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -76,6 +77,13 @@ func (s *Server) listObservations(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf.Bytes())
 }
 
+// The times a query may name: store times are nanoseconds since 1970 in 64
+// bits, which reach from 1677 to 2262.
+var (
+	minQueryTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxQueryTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
 var queryParams = []string{"bbox", "from", "to", "kind", "source", "limit", "cursor"}
 
 // parseQuery reads the query parameters of GET /api/v1/observations.
@@ -135,8 +143,8 @@ func parseBBox(s string) ([4]float64, error) {
 	}
 	for i, p := range parts {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil {
-			return b, fmt.Errorf("bbox: %q is not a number", p)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return b, fmt.Errorf("bbox: %q is not a finite number", p)
 		}
 		b[i] = f
 	}
@@ -159,6 +167,9 @@ func parseTimeParam(v url.Values, name string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%s: %q is not an RFC 3339 time such as 2026-11-21T06:00:00Z", name, s)
+	}
+	if t.Before(minQueryTime) || t.After(maxQueryTime) {
+		return time.Time{}, fmt.Errorf("%s: %s is outside the years 1900 to 2200", name, s)
 	}
 	return t, nil
 }

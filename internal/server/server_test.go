@@ -249,6 +249,12 @@ func TestBadInput(t *testing.T) {
 		{"empty body", "application/x-ndjson", "\n\n", 400, nil, nil},
 		{"collection broken midway", "application/geo+json", `{"type":"FeatureCollection","features":[` + good("g1") + `,{"type":`, 400,
 			nil, []string{"g1"}},
+		{"collection with a feature too large", "application/geo+json", `{"type":"FeatureCollection","features":[` + good("g1") + `,` +
+			edit("huge", `"sensor_id":"S-huge"`, `"sensor_id":"`+strings.Repeat("x", 2*MaxFeatureBytes)+`"`) + `,` + good("g2") + `]}`, 413,
+			nil, []string{"g1"}},
+		{"collection with a member too large", "application/geo+json", `{"type":"FeatureCollection","features":[` + good("g1") + `],"x":"` + strings.Repeat("x", 2*MaxFeatureBytes) + `"}`, 413,
+			nil, []string{"g1"}},
+		{"empty collection", "application/geo+json", `{"type":"FeatureCollection","features":[]}`, 200, nil, nil},
 		{"collection of the wrong type", "application/geo+json", `{"type":"Feature","features":[]}`, 400, nil, nil},
 		{"not an object", "application/json", `[1,2]`, 400, nil, nil},
 		{"unsupported content type", "text/plain", good("g1"), 415, nil, nil},
@@ -367,6 +373,7 @@ func TestQueryParameters(t *testing.T) {
 	bad := []string{
 		"bbox=1,2,3", "bbox=a,b,c,d", "bbox=0,50,1,40", "bbox=0,0,200,1",
 		"from=yesterday", "from=2026-11-21T02:00:00Z&to=2026-11-21T01:00:00Z",
+		"bbox=nan,40,40,50", "bbox=0,0,inf,1", "from=1500-01-01T00:00:00Z", "to=2300-01-01T00:00:00Z",
 		"limit=0", "limit=1001", "limit=x", "kind=rumour", "cursor=%%%", "cursor=bm9wZQ", "colour=red",
 	}
 	for _, q := range bad {

@@ -111,7 +111,7 @@ func (g *gen) finish() {
 	for _, group := range [][]*sensor{g.sensors, g.radars, g.cameras} {
 		for _, s := range group {
 			sc.Sensors = append(sc.Sensors, observe.Sensor{
-				ID: s.id, Type: s.typ, Position: [2]float64{s.repLon, s.repLat}, AltitudeM: s.alt,
+				ID: s.id, Type: s.typ, Position: &[2]float64{s.repLon, s.repLat}, AltitudeM: s.alt,
 				Clock: observe.Clock{Source: s.clockSource, UncertaintyS: s.clockSigma}, PositionUncertaintyM: s.posSigma,
 				Releasability: s.rel,
 			})

@@ -244,7 +244,7 @@ func (g *gen) makeReport(r *rand.Rand, ev *event, sp reportSpec) *obsRec {
 	rec.o.Report = &observe.Report{
 		Means: sp.means, EventType: sp.eventType, Count: count, CountApproximate: approx,
 		BearingDeg: ptr(bearing), DistanceMinM: ptr(dmin), DistanceMaxM: ptr(dmax),
-		Observer:    [2]float64{round(sp.obsLon, 6), round(sp.obsLat, 6)},
+		Observer:    &[2]float64{round(sp.obsLon, 6), round(sp.obsLat, 6)},
 		WeaponClass: sp.class, Text: text,
 	}
 	if sp.sourceType == observe.SourceCamera {
@@ -472,9 +472,9 @@ func (g *gen) observeTracks() error {
 				rec.o.Releasability = rad.rel
 				rec.o.Track = &observe.Track{
 					TrackID: trackID, Platform: platform,
-					SpeedMPS:   math.Max(0, round(f.speed+0.8*r.NormFloat64(), 1)),
-					HeadingDeg: normDeg(heading+2*r.NormFloat64(), 1),
-					AltitudeM:  alt,
+					SpeedMPS:   ptr(math.Max(0, round(f.speed+0.8*r.NormFloat64(), 1))),
+					HeadingDeg: ptr(normDeg(heading+2*r.NormFloat64(), 1)),
+					AltitudeM:  ptr(alt),
 				}
 				rec.sent = t + uniform(r, 0.5, 3)
 			}

@@ -298,7 +298,7 @@ func testDurable(t *testing.T, h Harness) {
 
 func sensor(id string) observe.Sensor {
 	return observe.Sensor{
-		ID: id, Type: observe.SensorAcoustic, Position: [2]float64{37.1, 48.2}, AltitudeM: 120,
+		ID: id, Type: observe.SensorAcoustic, Position: &[2]float64{37.1, 48.2}, AltitudeM: 120,
 		Clock: observe.Clock{Source: "gnss", UncertaintyS: 1e-6}, PositionUncertaintyM: 3,
 		Releasability: label.PublicLabel(),
 	}
@@ -309,7 +309,7 @@ func testSensors(t *testing.T, h Harness) {
 	if err := h.Store.PutSensors(ctx(t), []observe.Sensor{a, b}); err != nil {
 		t.Fatal(err)
 	}
-	a.Position = [2]float64{38, 47}
+	a.Position = &[2]float64{38, 47}
 	if err := h.Store.PutSensors(ctx(t), []observe.Sensor{a}); err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func testSensors(t *testing.T, h Harness) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Position != a.Position {
+	if *got.Position != *a.Position {
 		t.Errorf("sensor not replaced: position %v, want %v", got.Position, a.Position)
 	}
 }

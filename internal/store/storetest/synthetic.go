@@ -39,7 +39,7 @@ func Synthetic(seed uint64, first, n int) []observe.Observation {
 			o.Kind, o.Source = observe.KindReport, observe.Source{ID: fmt.Sprintf("SMM-PATROL-%02d", rng.IntN(40)), Type: observe.SourceMonitor, Grading: "B2"}
 			o.LocationUncertaintyM = 1500
 			o.Report = &observe.Report{Means: observe.MeansPatrolHeard, EventType: observe.EventUndeterminedExplosion, Count: 1 + rng.IntN(9), CountApproximate: true,
-				BearingDeg: &bearing, DistanceMinM: &lo, DistanceMaxM: &hi, Observer: [2]float64{o.Location.Lon + 0.02, o.Location.Lat + 0.02},
+				BearingDeg: &bearing, DistanceMinM: &lo, DistanceMaxM: &hi, Observer: &[2]float64{o.Location.Lon + 0.02, o.Location.Lat + 0.02},
 				Text: "Heard undetermined explosions to the south-east."}
 		default:
 			temp := 4.5
