@@ -19,6 +19,11 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first signal, a second one stops the process at once.
+		<-ctx.Done()
+		stop()
+	}()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
@@ -70,17 +75,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("guarantor "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	runFn := cmd.flags(fs)
-	fs.Usage = func() { commandUsage(fs.Output(), cmd, fs) }
+	fs.Usage = func() {} // run prints the usage itself, once
 	if err := applyEnv(fs, getenv); err != nil {
 		fmt.Fprintf(stderr, "guarantor %s: %v\n", cmd.name, err)
 		return 2
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
 			commandUsage(stdout, cmd, fs)
 			return 0
 		}
+		fmt.Fprintf(stderr, "Run 'guarantor %s --help' for its flags.\n", cmd.name)
 		return 2
 	}
 	err := runFn(ctx, &environment{stdout: stdout, stderr: stderr, args: fs.Args()})

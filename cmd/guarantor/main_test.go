@@ -38,9 +38,9 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("guarantor with no arguments: %d %q", code, out)
 	}
 	for _, c := range commands() {
-		code, out, _ := runCLI(t, nil, c.name, "--help")
-		if code != 0 || !strings.Contains(out, "Usage: guarantor "+c.name) {
-			t.Errorf("%s --help: %d %q", c.name, code, out)
+		code, out, errOut := runCLI(t, nil, c.name, "--help")
+		if code != 0 || strings.Count(out, "Usage: guarantor "+c.name) != 1 || errOut != "" {
+			t.Errorf("%s --help: exit %d, stdout %q, stderr %q; want the usage once on stdout", c.name, code, out, errOut)
 		}
 		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 		c.flags(fs)
@@ -136,21 +136,65 @@ func readyAddr(t *testing.T, logs func() string, exited <-chan struct{}) string 
 	return ""
 }
 
-// TestServeShutdownFinishesRequests starts the server, begins a streaming
-// ingest, stops the server (as SIGTERM does) in the middle of it, and checks
-// that the request in flight completes and its observations are stored.
-func TestServeShutdownFinishesRequests(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "s.db")
+// served is a guarantor server running in this process.
+type served struct {
+	base string
+	logs *syncBuffer
+	// stop stops the server as SIGTERM would and returns its exit status.
+	stop func() int
+}
+
+// startServe runs `guarantor serve` with args on a free loopback port and
+// waits until it is ready.
+func startServe(t *testing.T, args ...string) served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
+	logs := &syncBuffer{}
 	exited := make(chan struct{})
 	var code int
 	go func() {
 		defer close(exited)
-		code = run(ctx, []string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--log-format", "json"}, noEnv, io.Discard, &logs)
+		code = run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-format", "json"}, args...), noEnv, io.Discard, logs)
 	}()
 	addr := readyAddr(t, logs.String, exited)
-	res, err := http.Get("http://" + addr + "/healthz")
+	return served{base: "http://" + addr, logs: logs, stop: func() int { cancel(); <-exited; return code }}
+}
+
+// TestDemo starts the server with --demo twice on one database: the first
+// start loads the scenario, the second finds it complete and loads nothing.
+func TestDemo(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	s := startServe(t, "--db", db, "--demo")
+	if !strings.Contains(s.logs.String(), `"msg":"demo data loaded"`) {
+		t.Errorf("no demo data loaded:\n%s", s.logs.String())
+	}
+	for _, path := range []string{"/api/v1/terms", "/api/v1/sensors/AS-001", "/api/v1/observations?limit=1&kind=report"} {
+		res, err := http.Get(s.base + path)
+		if err != nil || res.StatusCode != 200 {
+			t.Errorf("GET %s after --demo: %v %v", path, res.StatusCode, err)
+		}
+		res.Body.Close()
+	}
+	if code := s.stop(); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+	s = startServe(t, "--db", db, "--demo")
+	defer s.stop()
+	if !strings.Contains(s.logs.String(), `"msg":"demo data already loaded"`) {
+		t.Errorf("second start did not find the demo data:\n%s", s.logs.String())
+	}
+	if code, _, errOut := runCLI(t, nil, "serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--max-body", "0"); code != 2 || !strings.Contains(errOut, "--max-body") {
+		t.Errorf("--max-body 0: %d %q", code, errOut)
+	}
+}
+
+// TestServeShutdownFinishesRequests starts the server, begins a streaming
+// ingest, stops the server (as SIGTERM does) in the middle of it, and checks
+// that the request in flight completes and its observations are stored.
+func TestServeShutdownFinishesRequests(t *testing.T) {
+	s := startServe(t, "--db", filepath.Join(t.TempDir(), "s.db"))
+	addr := strings.TrimPrefix(s.base, "http://")
+	res, err := http.Get(s.base + "/healthz")
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("healthz: %v %v", res, err)
 	}
@@ -181,7 +225,8 @@ func TestServeShutdownFinishesRequests(t *testing.T) {
 	}
 	write(0, 50)
 	time.Sleep(100 * time.Millisecond) // the request is in flight
-	cancel()                           // what SIGINT or SIGTERM does
+	stopped := make(chan int, 1)
+	go func() { stopped <- s.stop() }() // what SIGINT or SIGTERM does
 	time.Sleep(100 * time.Millisecond)
 	write(50, 100)
 	pw.Close()
@@ -189,12 +234,11 @@ func TestServeShutdownFinishesRequests(t *testing.T) {
 	if a.err != nil || a.status != 200 || !bytes.Contains(a.body, []byte(`"accepted":100`)) {
 		t.Fatalf("in-flight request during shutdown: %v %d %s", a.err, a.status, a.body)
 	}
-	<-exited
-	if code != 0 {
-		t.Fatalf("serve exited %d:\n%s", code, logs.String())
+	if code := <-stopped; code != 0 {
+		t.Fatalf("serve exited %d:\n%s", code, s.logs.String())
 	}
-	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
-		t.Errorf("no clean stop in the log:\n%s", logs.String())
+	if !strings.Contains(s.logs.String(), `"msg":"stopped"`) {
+		t.Errorf("no clean stop in the log:\n%s", s.logs.String())
 	}
 }
 
@@ -311,16 +355,9 @@ func TestSimulatedScenarioIngests(t *testing.T) {
 	if code, _, errOut := runCLI(t, nil, "simulate", "--seed", "3", "--duration", "2h", "--out", dir); code != 0 {
 		t.Fatal(errOut)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var logs syncBuffer
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		run(ctx, []string{"serve", "--db", filepath.Join(dir, "s.db"), "--listen", "127.0.0.1:0", "--log-format", "json",
-			"--terms", filepath.Join(dir, "terms.yaml")}, noEnv, io.Discard, &logs)
-	}()
-	base := "http://" + readyAddr(t, logs.String, exited)
+	s := startServe(t, "--db", filepath.Join(dir, "s.db"), "--terms", filepath.Join(dir, "terms.yaml"))
+	defer s.stop()
+	base := s.base
 	post := func(path, ct, file string) map[string]any {
 		f, err := os.Open(filepath.Join(dir, file))
 		if err != nil {

@@ -59,6 +59,12 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	if o.maxBody <= 0 {
+		return fmt.Errorf("%w: --max-body must be a positive number of bytes, got %d", errUsage, o.maxBody)
+	}
+	if o.maxFuture < time.Second {
+		return fmt.Errorf("%w: --max-future must be at least 1s, got %s", errUsage, o.maxFuture)
+	}
 	st, err := sqlite.Open(ctx, o.db, sqlite.Options{Logger: log})
 	if err != nil {
 		return err
@@ -71,6 +77,11 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, MaxBody: o.maxBody, MaxFuture: o.maxFuture, Version: versionString()})
 	if err != nil {
 		return err
+	}
+	if o.demo {
+		if err := loadDemo(ctx, st, srv, o.demoSeed, log); err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
 	}
 	if o.terms != "" {
 		data, err := os.ReadFile(o.terms)
@@ -86,11 +97,6 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 			return fmt.Errorf("load terms %s: %w", o.terms, err)
 		}
 		log.Info("terms loaded", "file", o.terms, "id", t.ID, "version", t.Version, "seq", v.Seq)
-	}
-	if o.demo {
-		if err := loadDemo(ctx, st, srv, o.demoSeed, log); err != nil {
-			return fmt.Errorf("load demo data: %w", err)
-		}
 	}
 
 	ln, err := net.Listen("tcp", o.listen)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -68,21 +69,49 @@ line) with realistic noise. The same seed always gives the same files:
 	}
 }
 
-// loadDemo fills a fresh database with a simulated scenario: its terms,
-// sensors and observations. A database that already holds terms is left alone.
+// lastUnique returns the id of the last observation sent only once: it is
+// stored only when every chunk before it was (a re-sent id could have been
+// stored by an earlier chunk).
+func lastUnique(obs []observe.Observation) (string, bool) {
+	count := make(map[string]int, len(obs))
+	for _, o := range obs {
+		count[o.ID]++
+	}
+	for i := len(obs) - 1; i >= 0; i-- {
+		if count[obs[i].ID] == 1 {
+			return obs[i].ID, true
+		}
+	}
+	return "", false
+}
+
+// loadDemo fills a database with a simulated scenario: its terms, sensors
+// and observations. Loading is idempotent, so a load that was interrupted is
+// completed on the next start; a database whose demo data is complete (its
+// last observation is stored) is left alone, and one that holds other
+// terms is refused rather than mixed with demonstration data.
 func loadDemo(ctx context.Context, st store.Store, srv *server.Server, seed int64, log *slog.Logger) error {
-	versions, err := st.ListTerms(ctx)
-	if err != nil {
-		return err
-	}
-	if len(versions) > 0 {
-		log.Info("demo: the database already holds data; nothing loaded")
-		return nil
-	}
 	start := time.Now()
 	sc, err := sim.Generate(sim.Config{Seed: uint64(seed)})
 	if err != nil {
 		return err
+	}
+	if last, ok := lastUnique(sc.Observations); ok {
+		if _, err := st.Observation(ctx, last); err == nil {
+			log.Info("demo data already loaded", "seed", seed)
+			return nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	versions, err := st.ListTerms(ctx)
+	if err != nil {
+		return err
+	}
+	for _, v := range versions {
+		if v.Terms.ID != sc.Terms.ID {
+			return fmt.Errorf("the database holds terms %q, not demonstration data; use --demo with a new --db file", v.Terms.ID)
+		}
 	}
 	if _, err := srv.LoadTerms(ctx, sc.Terms); err != nil {
 		return err

@@ -37,14 +37,7 @@ func Check(o Observation, c Checks) []FieldError {
 		errs = append(errs, FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
 
-	switch {
-	case o.ID == "":
-		add("id", "required: a client-supplied string id, so that retries are safe")
-	case len(o.ID) > MaxIDLen:
-		add("id", "longer than %d bytes", MaxIDLen)
-	case !utf8.ValidString(o.ID) || strings.ContainsFunc(o.ID, isControl):
-		add("id", "must be printable UTF-8")
-	}
+	checkIdent("id", o.ID, "a client-supplied string id, so that retries are safe", add)
 
 	checkLonLat("geometry.coordinates", o.Location.Lon, o.Location.Lat, add)
 	if o.Location.Alt != nil && (!finite(*o.Location.Alt) || math.Abs(*o.Location.Alt) > 100_000) {
@@ -102,12 +95,21 @@ func Check(o Observation, c Checks) []FieldError {
 
 type adder func(field, format string, args ...any)
 
-func checkSource(s Source, add adder) {
-	if s.ID == "" {
-		add("properties.source.id", "required")
-	} else if len(s.ID) > MaxIDLen {
-		add("properties.source.id", "longer than %d bytes", MaxIDLen)
+// checkIdent checks an identifier: present, at most MaxIDLen bytes of
+// printable UTF-8. what says what the identifier is, for the message.
+func checkIdent(field, id, what string, add adder) {
+	switch {
+	case id == "":
+		add(field, "required: %s", what)
+	case len(id) > MaxIDLen:
+		add(field, "longer than %d bytes", MaxIDLen)
+	case !utf8.ValidString(id) || strings.ContainsFunc(id, isControl):
+		add(field, "must be printable UTF-8, without control characters")
 	}
+}
+
+func checkSource(s Source, add adder) {
+	checkIdent("properties.source.id", s.ID, "the id of the source", add)
 	if !slices.Contains(SourceTypes, s.Type) {
 		add("properties.source.type", "unknown source type %q (want one of %s)", s.Type, sourceTypeList())
 	}
@@ -163,9 +165,7 @@ func checkReport(r Report, c Checks, add adder) {
 
 func checkAcoustic(a Acoustic, add adder) {
 	const p = "properties.acoustic."
-	if a.SensorID == "" {
-		add(p+"sensor_id", "required")
-	}
+	checkIdent(p+"sensor_id", a.SensorID, "the id of the sensor that heard it", add)
 	if a.BearingDeg != nil {
 		checkBearing(p+"bearing_deg", *a.BearingDeg, add)
 	}
@@ -179,9 +179,7 @@ func checkAcoustic(a Acoustic, add adder) {
 
 func checkTrack(t Track, add adder) {
 	const p = "properties.track."
-	if t.TrackID == "" {
-		add(p+"track_id", "required")
-	}
+	checkIdent(p+"track_id", t.TrackID, "the id of the track", add)
 	if t.Platform != "" && !slices.Contains([]Platform{PlatformDrone, PlatformAircraft, PlatformUnknown}, t.Platform) {
 		add(p+"platform", "unknown platform %q (want drone, aircraft or unknown)", t.Platform)
 	}
@@ -276,11 +274,7 @@ func CheckSensor(s Sensor) []FieldError {
 	add := func(field, format string, args ...any) {
 		errs = append(errs, FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
-	if s.ID == "" {
-		add("id", "required")
-	} else if len(s.ID) > MaxIDLen || strings.ContainsFunc(s.ID, isControl) {
-		add("id", "must be printable and at most %d bytes", MaxIDLen)
-	}
+	checkIdent("id", s.ID, "the sensor's id", add)
 	if !slices.Contains([]SensorType{SensorAcoustic, SensorRadar, SensorCamera}, s.Type) {
 		add("type", "unknown sensor type %q (want acoustic, radar or camera)", s.Type)
 	}

@@ -85,7 +85,11 @@ func JSONError(err error) FieldError {
 		case errors.Is(sem.Err, json.ErrUnknownName):
 			return FieldError{Field: field, Reason: "unknown field"}
 		case sem.GoType != nil && sem.JSONKind != 0:
-			return FieldError{Field: field, Reason: fmt.Sprintf("wrong type: got JSON %s, want %s", sem.JSONKind, goTypeName(sem.GoType.Kind().String()))}
+			got, want := kindName(sem.JSONKind), goTypeName(sem.GoType.Kind().String())
+			if got == want && got == "number" {
+				return FieldError{Field: field, Reason: fmt.Sprintf("number %s is out of range", sem.JSONValue)}
+			}
+			return FieldError{Field: field, Reason: fmt.Sprintf("wrong type: got JSON %s, want %s", got, want)}
 		case sem.Err != nil:
 			return FieldError{Field: field, Reason: sem.Err.Error()}
 		}
@@ -109,6 +113,23 @@ func pointerPath(p jsontext.Pointer) string {
 		b.WriteString(tok)
 	}
 	return b.String()
+}
+
+// kindName names a JSON kind in words.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	case '[':
+		return "array"
+	}
+	return "object"
 }
 
 func goTypeName(kind string) string {

@@ -155,6 +155,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"one coordinate", strings.Replace(string(good), `[37.7,48.05]`, `[37.7]`, 1), "geometry.coordinates"},
 		{"bad time", strings.Replace(string(good), `2026-11-21T03:14:07.123456789Z`, `21/11/2026`, 1), "properties.observed_at"},
 		{"no properties", `{"type":"Feature","id":"x","geometry":{"type":"Point","coordinates":[1,2]}}`, "properties"},
+		{"number out of range", strings.Replace(string(good), `"location_uncertainty_m":3`, `"location_uncertainty_m":1e400`, 1), "properties.location_uncertainty_m"},
+		{"array for an object", strings.Replace(string(good), `"acoustic":{`, `"acoustic":[{`, 1), "properties.acoustic"},
 		{"numeric id", strings.Replace(string(good), `"id":"as-1"`, `"id":42`, 1), ""},
 	}
 	for _, tc := range tests {

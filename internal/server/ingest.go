@@ -438,9 +438,12 @@ func (c *collectionReader) read() (rawItem, error) {
 		key, _ := tok.(string)
 		switch key {
 		case "type":
-			var t string
-			if err := c.dec.Decode(&t); err != nil || t != "FeatureCollection" {
-				return rawItem{}, &streamError{http.StatusBadRequest, fmt.Sprintf(`"type" must be "FeatureCollection" (got %q); send one Feature as a FeatureCollection of one, or as NDJSON`, t)}
+			var t any
+			if err := c.dec.Decode(&t); err != nil {
+				return rawItem{}, syntaxError(err)
+			}
+			if t != "FeatureCollection" {
+				return rawItem{}, &streamError{http.StatusBadRequest, fmt.Sprintf(`"type" must be the string "FeatureCollection", got %v; send one Feature as a FeatureCollection of one, or as NDJSON`, jsonText(t))}
 			}
 			c.sawType = true
 		case "features":
@@ -459,6 +462,15 @@ func (c *collectionReader) read() (rawItem, error) {
 			}
 		}
 	}
+}
+
+// jsonText renders a decoded JSON value for a message.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil || len(b) > 80 {
+		return "another value"
+	}
+	return string(b)
 }
 
 func syntaxError(err error) error {
