@@ -68,11 +68,13 @@ func TestVersion(t *testing.T) {
 func TestMigrateAndEnvironment(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "m.db")
 	env := map[string]string{"GUARANTOR_DB": db}
-	code, out, errOut := runCLI(t, env, "migrate", "--status")
-	if code != 0 || !strings.Contains(out, "pending") {
-		t.Fatalf("migrate --status: %d %q %q", code, out, errOut)
+	if code, _, errOut := runCLI(t, env, "migrate", "--status"); code != 1 || !strings.Contains(errOut, "no database") {
+		t.Fatalf("migrate --status on a missing file: %d %q", code, errOut)
 	}
-	code, out, _ = runCLI(t, env, "migrate")
+	if _, err := os.Stat(db); err == nil {
+		t.Fatal("migrate --status created a database")
+	}
+	code, out, _ := runCLI(t, env, "migrate")
 	if code != 0 || !strings.Contains(out, "applied 0001_") {
 		t.Fatalf("migrate: %d %q", code, out)
 	}

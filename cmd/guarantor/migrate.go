@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"text/tabwriter"
 	"time"
 
@@ -22,6 +23,12 @@ With --status it only shows them.`,
 			db := fs.String("db", "guarantor.db", "the SQLite database `FILE`")
 			status := fs.Bool("status", false, "only show the migrations; apply nothing")
 			return func(ctx context.Context, env *environment) error {
+				if *status {
+					// Showing must not create a database where a path is mistyped.
+					if _, err := os.Stat(*db); err != nil {
+						return fmt.Errorf("no database at %s: %w", *db, err)
+					}
+				}
 				s, err := sqlite.Open(ctx, *db, sqlite.Options{NoMigrate: true})
 				if err != nil {
 					return err

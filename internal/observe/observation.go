@@ -221,3 +221,14 @@ type Clock struct {
 	// UncertaintyS is the one-sigma clock error in seconds.
 	UncertaintyS float64 `json:"uncertainty_s"`
 }
+
+// WeaponClass returns the weapon class the observation names, if any.
+func (o Observation) WeaponClass() string {
+	switch {
+	case o.Report != nil:
+		return o.Report.WeaponClass
+	case o.Imagery != nil:
+		return o.Imagery.WeaponClass
+	}
+	return ""
+}

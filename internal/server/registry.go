@@ -274,7 +274,8 @@ func (s *Server) locate(w http.ResponseWriter, r *http.Request) {
 }
 
 // weaponClasses returns the weapon class codes of the terms in force at t,
-// or nil (any class) when none are.
+// or nil (any class) when none are. An observation's weapon class is checked
+// against the terms in force when it was observed.
 func (s *Server) weaponClasses(t time.Time) []string {
 	v, ok := s.termsAt(t)
 	if !ok {

@@ -107,16 +107,20 @@ func TestWeaponClassesFromTerms(t *testing.T) {
 	if res := a.do("POST", "/api/v1/terms", "application/yaml", readTestdata(t, "example.yaml")); res.status != 201 {
 		t.Fatalf("load terms: %d %s", res.status, res.body)
 	}
-	img := func(id, class string) observe.Observation {
-		o := storetest.Obs(id, 37.5, 48, 0)
+	// The example terms take effect on 1 December; storetest.Obs times
+	// are offsets from 21 November.
+	inForce, before := 10*24*time.Hour+time.Hour, time.Duration(0)
+	img := func(id, class string, at time.Duration) observe.Observation {
+		o := storetest.Obs(id, 37.5, 48, at)
 		o.Kind, o.Acoustic = observe.KindImagery, nil
 		o.Source = observe.Source{ID: "sat", Type: observe.SourceImagery, Grading: "B1"}
 		o.Imagery = &observe.Imagery{EquipmentType: "BM-21 Grad", WeaponClass: class, Count: 2}
 		return o
 	}
-	r, status := ingest(t, a, "application/x-ndjson", ndjson(t, img("known", "mlrs"), img("unknown", "trebuchet")))
-	if status != 200 || r.Accepted != 1 || r.Rejected != 1 || r.Errors[0].Field != "properties.imagery.weapon_class" {
-		t.Errorf("%d %+v", status, r)
+	r, status := ingest(t, a, "application/x-ndjson", ndjson(t,
+		img("known", "mlrs", inForce), img("unknown", "trebuchet", inForce), img("before the terms", "trebuchet", before)))
+	if status != 200 || r.Accepted != 2 || r.Rejected != 1 || r.Errors[0].ID != "unknown" || r.Errors[0].Field != "properties.imagery.weapon_class" {
+		t.Errorf("%d %+v; want the unknown class refused while the terms are in force, and accepted before", status, r)
 	}
 }
 

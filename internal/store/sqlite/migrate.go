@@ -57,14 +57,24 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at INTEGER NOT NULL
 )`
 
-// migrationStatus lists every known migration with the time it was applied.
+// migrationStatus lists every known migration with the time it was
+// applied. It only reads: a database with no schema_migrations table has
+// every migration pending.
 func migrationStatus(ctx context.Context, db *sql.DB) ([]store.Migration, error) {
 	all, err := migrations()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.ExecContext(ctx, createMigrationsTable); err != nil {
-		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n); err != nil {
+		return nil, fmt.Errorf("read schema: %w", err)
+	}
+	if n == 0 {
+		out := make([]store.Migration, len(all))
+		for i, m := range all {
+			out[i] = m.Migration
+		}
+		return out, nil
 	}
 	rows, err := db.QueryContext(ctx, `SELECT version, applied_at FROM schema_migrations`)
 	if err != nil {
@@ -96,8 +106,13 @@ func migrationStatus(ctx context.Context, db *sql.DB) ([]store.Migration, error)
 }
 
 // migrate applies every pending migration, each in its own transaction, and
-// returns the ones it applied.
+// returns the ones it applied. Each transaction takes the write lock first
+// and checks again that its migration is pending, so two processes that
+// migrate one file at once apply each migration once.
 func migrate(ctx context.Context, db *sql.DB, now func() time.Time) ([]store.Migration, error) {
+	if _, err := db.ExecContext(ctx, createMigrationsTable); err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	}
 	status, err := migrationStatus(ctx, db)
 	if err != nil {
 		return nil, err
@@ -108,9 +123,18 @@ func migrate(ctx context.Context, db *sql.DB, now func() time.Time) ([]store.Mig
 		if !status[i].AppliedAt.IsZero() {
 			continue
 		}
-		tx, err := db.BeginTx(ctx, nil)
+		tx, err := db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: see dsn
 		if err != nil {
 			return done, fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+		}
+		var applied int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&applied); err != nil {
+			tx.Rollback()
+			return done, fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+		}
+		if applied > 0 {
+			tx.Rollback()
+			continue
 		}
 		at := now().UTC()
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {

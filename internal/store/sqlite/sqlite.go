@@ -59,6 +59,10 @@ type DB struct {
 
 var _ store.Store = (*DB)(nil)
 
+// busyTimeoutMS is how long a connection waits for a lock held by another
+// process (a command-line tool writing to the same file) before it fails.
+const busyTimeoutMS = 10_000
+
 // Roles of connections, each with its own pragmas.
 type role int
 
@@ -75,7 +79,7 @@ const (
 // that a commit never waits for the WAL to be copied back.
 func dsn(path string, r role) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(1)")

@@ -60,3 +60,36 @@ func TestMigrations(t *testing.T) {
 		t.Errorf("opening a newer database: %v", err)
 	}
 }
+
+// TestConcurrentMigrate migrates one file from two processes' worth of
+// connections at once: each migration is applied exactly once, no error.
+func TestConcurrentMigrate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	a, err := Open(ctx, path, Options{NoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, path, Options{NoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	type result struct {
+		applied int
+		err     error
+	}
+	results := make(chan result, 2)
+	for _, db := range []*DB{a, b} {
+		go func() {
+			applied, err := db.Migrate(ctx)
+			results <- result{len(applied), err}
+		}()
+	}
+	r1, r2 := <-results, <-results
+	all, _ := migrations()
+	if r1.err != nil || r2.err != nil || r1.applied+r2.applied != len(all) {
+		t.Errorf("concurrent migrations: %+v %+v; want %d applied in all, no errors", r1, r2, len(all))
+	}
+}

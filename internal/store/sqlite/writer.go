@@ -65,9 +65,7 @@ func (db *DB) writer() {
 		}
 		db.commit(batch)
 		if db.restartWAL.CompareAndSwap(true, false) {
-			if _, err := db.w.Exec(`PRAGMA wal_checkpoint(RESTART)`); err != nil {
-				db.log.Error("sqlite checkpoint failed; the WAL grows until one succeeds", "db", db.path, "err", err)
-			}
+			db.restart()
 		}
 	}
 }
@@ -115,4 +113,27 @@ func runInSavepoint(tx *sql.Tx, fn func(*sql.Tx) error) error {
 		return fmt.Errorf("release savepoint: %w", err)
 	}
 	return nil
+}
+
+// restartWaitMS bounds how long the writer waits for readers to leave the
+// WAL before a RESTART checkpoint gives up, to try again after the next
+// PASSIVE one: ingest must not stall behind a slow query.
+const restartWaitMS = 200
+
+// restart runs a RESTART checkpoint on the writer's connection, so that the
+// next transaction writes the WAL from its beginning.
+func (db *DB) restart() {
+	if _, err := db.w.Exec(fmt.Sprintf(`PRAGMA busy_timeout = %d`, restartWaitMS)); err != nil {
+		db.log.Error("sqlite checkpoint: set busy timeout", "db", db.path, "err", err)
+		return
+	}
+	defer func() {
+		if _, err := db.w.Exec(fmt.Sprintf(`PRAGMA busy_timeout = %d`, busyTimeoutMS)); err != nil {
+			db.log.Error("sqlite checkpoint: restore busy timeout", "db", db.path, "err", err)
+		}
+	}()
+	var busy, frames, copied int
+	if err := db.w.QueryRow(`PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied); err != nil {
+		db.log.Warn("sqlite checkpoint could not restart the WAL; will try again", "db", db.path, "err", err)
+	}
 }
