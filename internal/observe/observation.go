@@ -155,8 +155,8 @@ const (
 
 // Track is one point of a radar or drone track.
 type Track struct {
-	TrackID    string   `json:"track_id"`
-	Platform   Platform `json:"platform,omitempty"`
+	TrackID  string   `json:"track_id"`
+	Platform Platform `json:"platform,omitempty"`
 	// SpeedMPS and HeadingDeg (from true north) are required; AltitudeM
 	// is optional, as a two-dimensional radar gives none.
 	SpeedMPS   *float64 `json:"speed_mps"`

@@ -2,10 +2,10 @@ package server
 
 import (
 	"bytes"
-	"math"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
