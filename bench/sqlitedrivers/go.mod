@@ -1,6 +1,6 @@
 module github.com/guarantor-project/guarantor/bench/sqlitedrivers
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/guarantor-project/guarantor v0.0.0

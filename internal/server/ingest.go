@@ -41,8 +41,11 @@ type ItemError struct {
 	// among the non-blank lines of NDJSON, or its place in "features".
 	Index int `json:"index"`
 	// ID is the observation's id, when it could be read.
-	ID     string `json:"id,omitempty"`
-	Field  string `json:"field"`
+	ID string `json:"id,omitempty"`
+	// Field is the path of the field at fault, such as
+	// "properties.source.grading"; empty when the item as a whole is.
+	Field string `json:"field"`
+	// Reason says what is wrong, in words a sender can act on.
 	Reason string `json:"reason"`
 }
 

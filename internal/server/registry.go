@@ -22,9 +22,12 @@ const maxRegistryBody = 32 << 20
 
 // SensorsResult is the answer to a POST of sensors.
 type SensorsResult struct {
-	Accepted int         `json:"accepted"`
-	Rejected int         `json:"rejected"`
-	Errors   []ItemError `json:"errors"`
+	// Accepted counts sensors stored (added or replaced).
+	Accepted int `json:"accepted"`
+	// Rejected counts sensors refused for the reasons in Errors.
+	Rejected int `json:"rejected"`
+	// Errors lists what was wrong, one entry per field problem.
+	Errors []ItemError `json:"errors"`
 }
 
 // postSensors registers sensors: a JSON array of sensors. Valid ones are

@@ -20,7 +20,9 @@ import (
 
 // Config is what a Server needs.
 type Config struct {
-	Store  store.Store
+	// Store keeps everything; required.
+	Store store.Store
+	// Logger receives the request log and errors; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time

@@ -68,7 +68,9 @@ type Query struct {
 	BBox *[4]float64
 	// From and To bound the observation time, inclusive and exclusive.
 	From, To time.Time
-	Kind     observe.Kind
+	// Kind keeps only observations of one kind.
+	Kind observe.Kind
+	// SourceID keeps only observations from one source.
 	SourceID string
 	// After is the cursor of the last observation of the previous page.
 	After *Cursor
