@@ -26,8 +26,8 @@ import (
 type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// MaxBatch is the most observations the writer commits in one
-	// transaction; 0 means 5,000.
+	// MaxBatch is the most observations the writer gathers into one
+	// transaction; 0 means 1,000 (see docs/benchmarks.md).
 	MaxBatch int
 	// Logger receives errors of background work (checkpoints); nil discards them.
 	Logger *slog.Logger
@@ -144,7 +144,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.now = time.Now
 	}
 	if db.batch <= 0 {
-		db.batch = 5000
+		db.batch = 1000
 	}
 	if !opts.NoMigrate {
 		if _, err := migrate(ctx, w, db.now); err != nil {
