@@ -92,7 +92,7 @@ func (s *Server) postObservations(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer zr.Close()
-		body = &limitedReader{r: zr, left: s.cfg.MaxBody, limit: s.cfg.MaxBody}
+		body = http.MaxBytesReader(w, zr, s.cfg.MaxBody)
 	default:
 		writeError(w, http.StatusUnsupportedMediaType, "Content-Encoding %q is not accepted: send gzip or nothing", enc)
 		return
@@ -104,33 +104,6 @@ func (s *Server) postObservations(w http.ResponseWriter, r *http.Request) {
 	}
 	res, status := s.ingest(r.Context(), items)
 	writeJSON(w, status, res)
-}
-
-// limitedReader fails with an *http.MaxBytesError once more than limit
-// bytes have been read, so that a decompressed body is held to the same
-// limit as a plain one.
-type limitedReader struct {
-	r     io.Reader
-	left  int64 // bytes that may still be read
-	limit int64
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	// Read one byte more than allowed, to tell a body of exactly the limit
-	// from a longer one.
-	if int64(len(p)) > l.left+1 {
-		p = p[:l.left+1]
-	}
-	n, err := l.r.Read(p)
-	if int64(n) > l.left {
-		n, l.left = int(l.left), 0
-		return n, &http.MaxBytesError{Limit: l.limit}
-	}
-	l.left -= int64(n)
-	return n, err
 }
 
 // newItemReader picks the reader for a content type: NDJSON, or a GeoJSON
