@@ -6,6 +6,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -34,6 +35,11 @@ type Options struct {
 	// NoMigrate leaves the schema as it is instead of applying pending
 	// migrations when the store opens. Used by `guarantor migrate`.
 	NoMigrate bool
+
+	// checkpointEvery and walRestartFrames override the constants of the
+	// same names, for tests.
+	checkpointEvery  time.Duration
+	walRestartFrames int
 }
 
 // DB is the SQLite store. It implements store.Store.
@@ -54,7 +60,8 @@ type DB struct {
 	cpDone chan struct{} // closed when the checkpointer has stopped
 	log    *slog.Logger
 	// restartWAL asks the writer for a RESTART checkpoint.
-	restartWAL atomic.Bool
+	restartWAL    atomic.Bool
+	restartFrames int // walRestartFrames, or the test's override
 }
 
 var _ store.Store = (*DB)(nil)
@@ -152,8 +159,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 		}
 	}
+	db.restartFrames = cmp.Or(opts.walRestartFrames, walRestartFrames)
 	go db.writer()
-	go db.checkpoint(checkpointEvery)
+	go db.checkpoint(cmp.Or(opts.checkpointEvery, checkpointEvery))
 	return db, nil
 }
 
@@ -188,7 +196,7 @@ func (db *DB) checkpoint(interval time.Duration) {
 		if err != nil {
 			db.log.Error("sqlite checkpoint failed", "db", db.path, "err", err)
 		}
-		if frames > walRestartFrames {
+		if frames > db.restartFrames {
 			db.restartWAL.Store(true)
 		}
 	}
