@@ -118,7 +118,7 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("stopping: finishing requests in flight", "timeout", o.shutdown)
+	log.Info("stopping: finishing requests in flight", "timeout", o.shutdown.String())
 	sctx, cancel := context.WithTimeout(context.Background(), o.shutdown)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {

@@ -152,7 +152,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			level = slog.LevelDebug
 		}
 		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
-			"status", sw.status, "duration", time.Since(start), "remote", r.RemoteAddr)
+			"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", r.RemoteAddr)
 	})
 }
 
