@@ -37,10 +37,10 @@ type command struct {
 	flags func(fs *flag.FlagSet) func(ctx context.Context, env *environment) error
 }
 
-// environment is what a running command talks to.
+// environment is what a running command talks to. Commands take flags
+// only; run refuses positional arguments.
 type environment struct {
 	stdout, stderr io.Writer
-	args           []string // positional arguments after the flags
 }
 
 func commands() []command {
@@ -88,10 +88,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "Run 'guarantor %s --help' for its flags.\n", cmd.name)
 		return 2
 	}
-	err := runFn(ctx, &environment{stdout: stdout, stderr: stderr, args: fs.Args()})
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "guarantor %s: unexpected argument %q\nRun 'guarantor %s --help' for its flags.\n", cmd.name, fs.Arg(0), cmd.name)
+		return 2
+	}
+	err := runFn(ctx, &environment{stdout: stdout, stderr: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "guarantor %s: %v\n", cmd.name, err)
 		if errors.Is(err, errUsage) {
+			fmt.Fprintf(stderr, "Run 'guarantor %s --help' for its flags.\n", cmd.name)
 			return 2
 		}
 		return 1

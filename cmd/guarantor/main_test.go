@@ -299,6 +299,9 @@ func TestKillMidIngest(t *testing.T) {
 		}()
 	}
 	// Let some batches be acknowledged, then kill without warning.
+	clientsDone := make(chan struct{})
+	go func() { wg.Wait(); close(clientsDone) }()
+	deadline := time.After(2 * time.Minute)
 	for {
 		mu.Lock()
 		n := len(acked)
@@ -306,7 +309,13 @@ func TestKillMidIngest(t *testing.T) {
 		if n >= 4000 {
 			break
 		}
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-clientsDone:
+			t.Fatalf("the clients stopped after %d acknowledgements, before the kill:\n%s", n, logs.String())
+		case <-deadline:
+			t.Fatalf("only %d acknowledgements after 2 minutes:\n%s", n, logs.String())
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

@@ -80,6 +80,12 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 	}
 	if o.demo {
 		if err := loadDemo(ctx, st, srv, o.demoSeed, log); err != nil {
+			if ctx.Err() != nil {
+				// Stopped while loading: what was committed stays, and the
+				// next start with --demo completes the load.
+				log.Info("stopped while loading demo data; the next start with --demo completes it")
+				return nil
+			}
 			return fmt.Errorf("load demo data: %w", err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"time"
 
@@ -87,6 +88,9 @@ func JSONError(err error) FieldError {
 		case sem.GoType != nil && sem.JSONKind != 0:
 			got, want := kindName(sem.JSONKind), goTypeName(sem.GoType.Kind().String())
 			if got == want && got == "number" {
+				if k := sem.GoType.Kind(); k != reflect.Float64 && k != reflect.Float32 {
+					return FieldError{Field: field, Reason: fmt.Sprintf("must be a whole number, got %s", sem.JSONValue)}
+				}
 				return FieldError{Field: field, Reason: fmt.Sprintf("number %s is out of range", sem.JSONValue)}
 			}
 			return FieldError{Field: field, Reason: fmt.Sprintf("wrong type: got JSON %s, want %s", got, want)}

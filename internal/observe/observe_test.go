@@ -143,6 +143,10 @@ func TestCheck(t *testing.T) {
 
 func TestDecodeErrors(t *testing.T) {
 	good, _ := Marshal(validAcoustic())
+	report := validAcoustic()
+	report.Kind, report.Acoustic = KindReport, nil
+	report.Report = &Report{Means: MeansCamera, EventType: EventBurst, Count: 3, Observer: &[2]float64{37, 48}}
+	okReport, _ := Marshal(report)
 	tests := []struct {
 		name, body, field string
 	}{
@@ -156,6 +160,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad time", strings.Replace(string(good), `2026-11-21T03:14:07.123456789Z`, `21/11/2026`, 1), "properties.observed_at"},
 		{"no properties", `{"type":"Feature","id":"x","geometry":{"type":"Point","coordinates":[1,2]}}`, "properties"},
 		{"number out of range", strings.Replace(string(good), `"location_uncertainty_m":3`, `"location_uncertainty_m":1e400`, 1), "properties.location_uncertainty_m"},
+		{"fraction for a count", strings.Replace(string(okReport), `"count":3`, `"count":1.5`, 1), "properties.report.count"},
 		{"array for an object", strings.Replace(string(good), `"acoustic":{`, `"acoustic":[{`, 1), "properties.acoustic"},
 		{"numeric id", strings.Replace(string(good), `"id":"as-1"`, `"id":42`, 1), ""},
 	}

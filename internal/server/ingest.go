@@ -11,6 +11,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/store"
@@ -81,9 +82,9 @@ func (s *Server) postObservations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body io.Reader = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
-	switch enc := r.Header.Get("Content-Encoding"); enc {
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
-	case "gzip":
+	case "gzip", "x-gzip":
 		// Field links are slow; gateways may compress. The limit applies
 		// to what the body expands to as well as to what is sent.
 		zr, err := gzip.NewReader(body)
@@ -395,6 +396,9 @@ func (c *collectionReader) read() (rawItem, error) {
 				}
 				it := rawItem{index: c.index, data: raw}
 				c.index++
+				if len(raw) > MaxFeatureBytes {
+					it.problem = &observe.FieldError{Reason: fmt.Sprintf("feature is longer than %d bytes", MaxFeatureBytes)}
+				}
 				return it, nil
 			}
 			if _, err := c.dec.Token(); err != nil { // the closing ]

@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -236,7 +237,17 @@ type LocationJSON struct {
 // locate answers which side of the contact line a point is on, how far from
 // it, and which zones it falls in, under the terms in force now or at ?at=.
 func (s *Server) locate(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "malformed query string: %v", err)
+		return
+	}
+	for k := range q {
+		if k != "lon" && k != "lat" && k != "at" {
+			writeError(w, http.StatusBadRequest, "unknown parameter %q (known: lon, lat, at)", k)
+			return
+		}
+	}
 	var p geo.LonLat
 	for _, c := range []struct {
 		name     string
@@ -244,7 +255,7 @@ func (s *Server) locate(w http.ResponseWriter, r *http.Request) {
 		min, max float64
 	}{{"lon", &p.Lon, -180, 180}, {"lat", &p.Lat, -90, 90}} {
 		v, err := strconv.ParseFloat(q.Get(c.name), 64)
-		if err != nil || v < c.min || v > c.max {
+		if err != nil || !(v >= c.min && v <= c.max) { // also refuses NaN
 			writeError(w, http.StatusBadRequest, "%s: want a number from %g to %g, got %q", c.name, c.min, c.max, q.Get(c.name))
 			return
 		}

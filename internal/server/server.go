@@ -186,8 +186,7 @@ func writeError(w http.ResponseWriter, status int, format string, args ...any) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		http.Error(w, `{"error":"encode response"}`, http.StatusInternalServerError)
-		return
+		status, b = http.StatusInternalServerError, []byte(`{"error":"encode response"}`)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

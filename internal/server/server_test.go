@@ -252,6 +252,9 @@ func TestBadInput(t *testing.T) {
 		{"collection with a feature too large", "application/geo+json", `{"type":"FeatureCollection","features":[` + good("g1") + `,` +
 			edit("huge", `"sensor_id":"S-huge"`, `"sensor_id":"`+strings.Repeat("x", 2*MaxFeatureBytes)+`"`) + `,` + good("g2") + `]}`, 413,
 			nil, []string{"g1"}},
+		{"collection with a feature over the feature limit", "application/geo+json", `{"type":"FeatureCollection","features":[` + good("g1") + `,` +
+			edit("big", `"sensor_id":"S-big"`, `"sensor_id":"`+strings.Repeat("x", MaxFeatureBytes)+`"`) + `,` + good("g2") + `]}`, 200,
+			[]ItemError{{Index: 1, Field: ""}}, []string{"g1", "g2"}},
 		{"collection with a member too large", "application/geo+json", `{"type":"FeatureCollection","features":[` + good("g1") + `],"x":"` + strings.Repeat("x", 2*MaxFeatureBytes) + `"}`, 413,
 			nil, []string{"g1"}},
 		{"empty collection", "application/geo+json", `{"type":"FeatureCollection","features":[]}`, 200, nil, nil},
@@ -489,6 +492,9 @@ func TestGzipBody(t *testing.T) {
 	}
 	if status, _ := post(small, "gzip"); status != 400 {
 		t.Errorf("a body that is not gzip: %d, want 400", status)
+	}
+	if status, r := post(gz(ndjson(t, storetest.Obs("gz-3", 37, 48, 0))), "GZIP"); status != 200 || r.Accepted != 1 {
+		t.Errorf("Content-Encoding GZIP (codings are case-insensitive): %d %+v", status, r)
 	}
 	if status, _ := post(small, "br"); status != 415 {
 		t.Errorf("Content-Encoding br: %d, want 415", status)

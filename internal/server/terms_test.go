@@ -174,7 +174,7 @@ func TestLocate(t *testing.T) {
 			t.Errorf("%s: %d %+v; want %+v", tc.name, res.status, loc, tc.want)
 		}
 	}
-	for _, q := range []string{"lon=200&lat=47", "lat=47", "lon=35&lat=x", "lon=35&lat=47&at=later"} {
+	for _, q := range []string{"lon=200&lat=47", "lat=47", "lon=35&lat=x", "lon=35&lat=47&at=later", "lon=NaN&lat=48", "lon=35&lat=47&colour=red"} {
 		if res := a.do("GET", "/api/v1/terms/locate?"+q, "", nil); res.status != 400 {
 			t.Errorf("?%s: %d, want 400", q, res.status)
 		}
