@@ -248,9 +248,6 @@ func TestServeShutdownFinishesRequests(t *testing.T) {
 // sending, restarts nothing, and opens the database file: every observation
 // the server acknowledged must be there.
 func TestKillMidIngest(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "guarantor")
 	build := exec.Command("go", "build", "-o", bin, ".")
