@@ -40,19 +40,31 @@ func (t Terms) Validate() error {
 	return nil
 }
 
+// checkKey checks the key of item i of a list: bad, when not empty, says
+// what is wrong with its form; otherwise no earlier item may have the same
+// key. seen maps the keys met so far to their items.
+func checkKey(ps *Problems, seen map[string]int, list string, i int, field, what, key, bad string) {
+	f := fmt.Sprintf("%s[%d].%s", list, i, field)
+	switch j, dup := seen[key]; {
+	case bad != "":
+		ps.add(f, "%s", bad)
+	case dup:
+		ps.add(f, "duplicate %s %q (also %s[%d])", what, key, list, j)
+	default:
+		seen[key] = i
+	}
+}
+
 func (t Terms) validateParties(ps *Problems) {
 	seen := map[string]int{}
 	bySide := map[Side][]string{}
 	for i, p := range t.Parties {
 		f := fmt.Sprintf("parties[%d]", i)
-		switch j, dup := seen[p.Code]; {
-		case !partyCode.MatchString(p.Code):
-			ps.add(f+".code", "must be 1 to 8 capital letters or digits, got %q", p.Code)
-		case dup:
-			ps.add(f+".code", "duplicate party code %q (also parties[%d])", p.Code, j)
-		default:
-			seen[p.Code] = i
+		var bad string
+		if !partyCode.MatchString(p.Code) {
+			bad = fmt.Sprintf("must be 1 to 8 capital letters or digits, got %q", p.Code)
 		}
+		checkKey(ps, seen, "parties", i, "code", "party code", p.Code, bad)
 		switch p.Side {
 		case Left, Right:
 			bySide[p.Side] = append(bySide[p.Side], p.Code)
@@ -132,14 +144,11 @@ func (t Terms) validateWeaponClasses(ps *Problems) {
 	seen := map[string]int{}
 	for i, w := range t.WeaponClasses {
 		f := fmt.Sprintf("weapon_classes[%d]", i)
-		switch j, dup := seen[w.Code]; {
-		case !classCode.MatchString(w.Code):
-			ps.add(f+".code", "must be lower-case letters, digits and underscores, got %q", w.Code)
-		case dup:
-			ps.add(f+".code", "duplicate weapon class code %q (also weapon_classes[%d])", w.Code, j)
-		default:
-			seen[w.Code] = i
+		var bad string
+		if !classCode.MatchString(w.Code) {
+			bad = fmt.Sprintf("must be lower-case letters, digits and underscores, got %q", w.Code)
 		}
+		checkKey(ps, seen, "weapon_classes", i, "code", "weapon class code", w.Code, bad)
 		if !(w.WithdrawalM > 0) || math.IsInf(w.WithdrawalM, 0) {
 			ps.add(f+".withdrawal_m", "must be positive, got %g", w.WithdrawalM)
 		}
@@ -150,14 +159,11 @@ func (t Terms) validateClauses(ps *Problems) {
 	seen := map[string]int{}
 	for i, c := range t.Clauses {
 		f := fmt.Sprintf("clauses[%d]", i)
-		switch j, dup := seen[c.ID]; {
-		case strings.TrimSpace(c.ID) == "":
-			ps.add(f+".id", "required")
-		case dup:
-			ps.add(f+".id", "duplicate clause id %q (also clauses[%d])", c.ID, j)
-		default:
-			seen[c.ID] = i
+		var bad string
+		if strings.TrimSpace(c.ID) == "" {
+			bad = "required"
 		}
+		checkKey(ps, seen, "clauses", i, "id", "clause id", c.ID, bad)
 		for j, z := range c.Zones {
 			if p, ok := t.checkZone(z); !ok {
 				ps.add(fmt.Sprintf("%s.zones[%d]", f, j), "%s", p)
