@@ -28,6 +28,19 @@ func LeafHash(canonical []byte) []byte {
 	return rfc6962.DefaultHasher.HashLeaf(canonical)
 }
 
+// RecordHash returns the leaf hash under which a record of the given kind
+// ("observation", and the kinds later features add) is logged: the RFC 6962
+// leaf hash of the kind, a newline, and the record's canonical bytes. The
+// kind is part of the leaf so that a record cannot be passed off as one of
+// another kind with the same bytes.
+func RecordHash(kind string, canonical []byte) []byte {
+	data := make([]byte, 0, len(kind)+1+len(canonical))
+	data = append(data, kind...)
+	data = append(data, '\n')
+	data = append(data, canonical...)
+	return LeafHash(data)
+}
+
 // EmptyRoot returns the root hash of the empty tree, SHA-256 of no bytes.
 func EmptyRoot() []byte {
 	return rfc6962.DefaultHasher.EmptyRoot()

@@ -207,3 +207,14 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 }
+
+func TestRecordHash(t *testing.T) {
+	body := []byte(`{"id":"a"}`)
+	want := LeafHash([]byte("observation\n" + string(body)))
+	if got := RecordHash("observation", body); !bytes.Equal(got, want) {
+		t.Errorf("RecordHash = %x, want %x", got, want)
+	}
+	if bytes.Equal(RecordHash("observation", body), RecordHash("decision", body)) {
+		t.Error("records of two kinds with the same bytes have the same leaf hash")
+	}
+}

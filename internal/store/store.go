@@ -24,6 +24,7 @@ type Store interface {
 	Observations
 	Sensors
 	TermsVersions
+	Log
 	// Close waits for pending writes and releases the store.
 	Close() error
 }
@@ -60,6 +61,8 @@ type StoredObservation struct {
 	ReceivedAt time.Time
 	// Feature is the canonical GeoJSON Feature (observe.Marshal).
 	Feature json.RawMessage
+	// Leaf is the observation's index in the tamper-evident log.
+	Leaf uint64
 }
 
 // Query selects observations. Zero fields do not filter.
@@ -133,6 +136,69 @@ func InForce(versions []TermsVersion, t time.Time) (TermsVersion, bool) {
 		}
 	}
 	return best, found
+}
+
+// The kinds of logged records: the first line of every leaf's data (see
+// ledger.RecordHash).
+const (
+	KindObservation = "observation"
+	KindTerms       = "terms"
+)
+
+// ErrBadProofRequest is returned for a proof of sizes or indices the log
+// cannot prove, such as a size larger than the log.
+var ErrBadProofRequest = errors.New("bad proof request")
+
+// Log is the tamper-evident log. Every record a Store keeps is appended to
+// it in the transaction that stores the record (see package ledger).
+type Log interface {
+	// LogHead returns the current size and root hash of the log.
+	LogHead(ctx context.Context) (LogHead, error)
+	// LogEntry returns the leaf at index.
+	LogEntry(ctx context.Context, index uint64) (LogEntry, error)
+	// InclusionProof proves that the leaf at index is in the tree of size
+	// leaves; ErrBadProofRequest if index >= size or size exceeds the log.
+	InclusionProof(ctx context.Context, index, size uint64) ([][]byte, error)
+	// ConsistencyProof proves that the tree of size from is a prefix of the
+	// tree of size to; ErrBadProofRequest if from > to or to exceeds the log.
+	ConsistencyProof(ctx context.Context, from, to uint64) ([][]byte, error)
+	// AddCheckpoint keeps a signed checkpoint.
+	AddCheckpoint(ctx context.Context, cp StoredCheckpoint) error
+	// LatestCheckpoint returns the checkpoint kept last, or ErrNotFound.
+	LatestCheckpoint(ctx context.Context) (StoredCheckpoint, error)
+	// Checkpoints returns every checkpoint kept, oldest first.
+	Checkpoints(ctx context.Context) ([]StoredCheckpoint, error)
+	// AddLogKey records a verifier key that signs checkpoints.
+	AddLogKey(ctx context.Context, vkey string) error
+	// LogKeys returns every verifier key recorded, oldest first.
+	LogKeys(ctx context.Context) ([]string, error)
+}
+
+// LogHead is the current state of the log.
+type LogHead struct {
+	Size uint64
+	Root []byte
+}
+
+// LogEntry is one leaf of the log: the record it commits to and its hash.
+type LogEntry struct {
+	Index uint64
+	// Kind is the kind of record (KindObservation, KindTerms, ...).
+	Kind string
+	// Record is the record's id within its kind.
+	Record string
+	// LeafHash is ledger.RecordHash(Kind, the record's canonical bytes).
+	LeafHash []byte
+}
+
+// StoredCheckpoint is a signed checkpoint as kept.
+type StoredCheckpoint struct {
+	Seq      int64
+	Size     uint64
+	Root     []byte
+	IssuedAt time.Time
+	// Note is the signed note, exactly as served.
+	Note []byte
 }
 
 // Migration is one versioned schema change.

@@ -51,6 +51,16 @@ func migrations() ([]migration, error) {
 	return out, nil
 }
 
+// migrationHook returns the Go code that completes a migration in its
+// transaction, after its SQL, for the changes SQL alone cannot make.
+func migrationHook(version int) func(context.Context, *sql.Tx) error {
+	switch version {
+	case 2:
+		return logExisting // hash the records stored before the log existed
+	}
+	return nil
+}
+
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT    NOT NULL,
@@ -140,6 +150,12 @@ func migrate(ctx context.Context, db *sql.DB, now func() time.Time) ([]store.Mig
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			tx.Rollback()
 			return done, fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+		}
+		if hook := migrationHook(m.Version); hook != nil {
+			if err := hook(ctx, tx); err != nil {
+				tx.Rollback()
+				return done, fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.Version, m.Name, at.UnixNano()); err != nil {
 			tx.Rollback()

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guarantor-project/guarantor/internal/ledger"
 	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/store"
 )
@@ -15,8 +16,8 @@ import (
 // InsertObservationSQL stores one observation row, unless its id is stored
 // already. It is exported for the benchmarks that insert rows without the store.
 const InsertObservationSQL = `INSERT INTO observations
-    (id, kind, source_id, observed_at, minute, lon, lat, cell, classification, rel_to, received_at, body)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    (id, kind, source_id, observed_at, minute, lon, lat, cell, classification, rel_to, received_at, body, leaf)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO NOTHING`
 
 // row is an observation ready to insert: its columns, computed on the
@@ -27,6 +28,7 @@ type row struct {
 	lon, lat                       float64
 	cell                           int64
 	body                           []byte
+	leafHash                       []byte // ledger.RecordHash of body
 }
 
 // AddObservations implements store.Observations.
@@ -42,10 +44,11 @@ func (db *DB) AddObservations(ctx context.Context, obs []observe.Observation) ([
 			class: string(o.Releasability.Classification), relTo: strings.Join(o.Releasability.RelTo, ","),
 			observedAt: o.ObservedAt.UnixNano(), minute: minuteOf(o.ObservedAt), lon: o.Location.Lon, lat: o.Location.Lat,
 			cell: cellOf(o.Location.Lon, o.Location.Lat), body: body,
+			leafHash: ledger.RecordHash(store.KindObservation, body),
 		}
 	}
 	out := make([]store.Outcome, len(obs))
-	err := db.write(ctx, len(rows), func(tx *sql.Tx) error {
+	err := db.write(ctx, len(rows), func(tx *sql.Tx, lg *logAppender) error {
 		stmt, err := tx.Prepare(InsertObservationSQL)
 		if err != nil {
 			return fmt.Errorf("prepare insert: %w", err)
@@ -53,7 +56,10 @@ func (db *DB) AddObservations(ctx context.Context, obs []observe.Observation) ([
 		defer stmt.Close()
 		received := db.now().UnixNano()
 		for i, r := range rows {
-			res, err := stmt.Exec(r.id, r.kind, r.source, r.observedAt, r.minute, r.lon, r.lat, r.cell, r.class, r.relTo, received, r.body)
+			// The row takes the next leaf index; the leaf is appended only
+			// if the row was inserted, so a duplicate leaves no gap.
+			next := int64(lg.tree.Size)
+			res, err := stmt.Exec(r.id, r.kind, r.source, r.observedAt, r.minute, r.lon, r.lat, r.cell, r.class, r.relTo, received, r.body, next)
 			if err != nil {
 				return fmt.Errorf("insert observation %s: %w", r.id, err)
 			}
@@ -64,6 +70,9 @@ func (db *DB) AddObservations(ctx context.Context, obs []observe.Observation) ([
 			out[i] = store.Duplicate
 			if n == 1 {
 				out[i] = store.Added
+				if _, err := lg.append(store.KindObservation, r.id, r.leafHash); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -77,15 +86,15 @@ func (db *DB) AddObservations(ctx context.Context, obs []observe.Observation) ([
 // Observation implements store.Observations.
 func (db *DB) Observation(ctx context.Context, id string) (store.StoredObservation, error) {
 	var o store.StoredObservation
-	var received int64
-	err := db.r.QueryRowContext(ctx, `SELECT seq, received_at, body FROM observations WHERE id = ?`, id).Scan(&o.Seq, &received, &o.Feature)
+	var received, leaf int64
+	err := db.r.QueryRowContext(ctx, `SELECT seq, received_at, body, leaf FROM observations WHERE id = ?`, id).Scan(&o.Seq, &received, &o.Feature, &leaf)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, fmt.Errorf("observation %q: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
 		return o, fmt.Errorf("read observation %q: %w", id, err)
 	}
-	o.ReceivedAt = time.Unix(0, received).UTC()
+	o.ReceivedAt, o.Leaf = time.Unix(0, received).UTC(), uint64(leaf)
 	return o, nil
 }
 
@@ -148,7 +157,7 @@ func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page,
 		where = append(where, "(observed_at, seq) > (?, ?)")
 		args = append(args, q.After.ObservedAt.UnixNano(), q.After.Seq)
 	}
-	sqlText := "SELECT seq, observed_at, received_at, body FROM observations INDEXED BY " + index
+	sqlText := "SELECT seq, observed_at, received_at, body, leaf FROM observations INDEXED BY " + index
 	if len(where) > 0 {
 		sqlText += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -168,11 +177,11 @@ func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page,
 			break
 		}
 		var o store.StoredObservation
-		var observed, received int64
-		if err := rows.Scan(&o.Seq, &observed, &received, &o.Feature); err != nil {
+		var observed, received, leaf int64
+		if err := rows.Scan(&o.Seq, &observed, &received, &o.Feature, &leaf); err != nil {
 			return store.Page{}, fmt.Errorf("query observations: %w", err)
 		}
-		o.ReceivedAt = time.Unix(0, received).UTC()
+		o.ReceivedAt, o.Leaf = time.Unix(0, received).UTC(), uint64(leaf)
 		page.Observations = append(page.Observations, o)
 		last = store.Cursor{ObservedAt: time.Unix(0, observed).UTC(), Seq: o.Seq}
 	}

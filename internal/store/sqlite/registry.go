@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
+	"github.com/guarantor-project/guarantor/internal/ledger"
 	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/terms"
@@ -24,7 +26,7 @@ func (db *DB) PutSensors(ctx context.Context, sensors []observe.Sensor) error {
 		}
 		bodies[i] = b
 	}
-	err := db.write(ctx, len(sensors), func(tx *sql.Tx) error {
+	err := db.write(ctx, len(sensors), func(tx *sql.Tx, _ *logAppender) error {
 		for i, s := range sensors {
 			if _, err := tx.Exec(`INSERT INTO sensors (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body`, s.ID, bodies[i]); err != nil {
 				return fmt.Errorf("put sensor %s: %w", s.ID, err)
@@ -84,7 +86,7 @@ func (db *DB) AddTerms(ctx context.Context, t terms.Terms) (store.TermsVersion, 
 		return store.TermsVersion{}, fmt.Errorf("add terms %s: %w", t.ID, err)
 	}
 	var v store.TermsVersion
-	err = db.write(ctx, 1, func(tx *sql.Tx) error {
+	err = db.write(ctx, 1, func(tx *sql.Tx, lg *logAppender) error {
 		var seq, loaded int64
 		var last []byte
 		err := tx.QueryRow(`SELECT seq, loaded_at, body FROM terms_versions ORDER BY seq DESC LIMIT 1`).Scan(&seq, &loaded, &last)
@@ -96,13 +98,16 @@ func (db *DB) AddTerms(ctx context.Context, t terms.Terms) (store.TermsVersion, 
 			return err
 		}
 		now := db.now().UTC()
-		res, err := tx.Exec(`INSERT INTO terms_versions (terms_id, version, effective_from, loaded_at, body) VALUES (?, ?, ?, ?, ?)`,
-			t.ID, t.Version, t.EffectiveFrom.UnixNano(), now.UnixNano(), body)
+		res, err := tx.Exec(`INSERT INTO terms_versions (terms_id, version, effective_from, loaded_at, body, leaf) VALUES (?, ?, ?, ?, ?, ?)`,
+			t.ID, t.Version, t.EffectiveFrom.UnixNano(), now.UnixNano(), body, int64(lg.tree.Size))
 		if err != nil {
 			return err
 		}
 		id, err := res.LastInsertId()
 		if err != nil {
+			return err
+		}
+		if _, err := lg.append(store.KindTerms, strconv.FormatInt(id, 10), ledger.RecordHash(store.KindTerms, body)); err != nil {
 			return err
 		}
 		v = store.TermsVersion{Seq: id, LoadedAt: now, Terms: t}

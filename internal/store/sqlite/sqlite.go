@@ -62,6 +62,8 @@ type DB struct {
 	// restartWAL asks the writer for a RESTART checkpoint.
 	restartWAL    atomic.Bool
 	restartFrames int // walRestartFrames, or the test's override
+	// logger appends to the tamper-evident log; only the writer uses it.
+	logger logAppender
 }
 
 var _ store.Store = (*DB)(nil)

@@ -13,7 +13,7 @@ import (
 type writeReq struct {
 	ctx  context.Context
 	size int // how many rows it writes, for batching
-	fn   func(tx *sql.Tx) error
+	fn   func(tx *sql.Tx, lg *logAppender) error
 	err  chan error
 }
 
@@ -22,8 +22,9 @@ var errClosed = errors.New("store is closed")
 
 // write queues fn to run in the writer's next transaction and waits until
 // that transaction has committed. If fn fails, only its own work is undone
-// (through a savepoint); the other requests of the batch still commit.
-func (db *DB) write(ctx context.Context, size int, fn func(tx *sql.Tx) error) error {
+// (through a savepoint); the other requests of the batch still commit. fn
+// appends the records it stores to the log through lg.
+func (db *DB) write(ctx context.Context, size int, fn func(tx *sql.Tx, lg *logAppender) error) error {
 	req := &writeReq{ctx: ctx, size: size, fn: fn, err: make(chan error, 1)}
 	db.mu.RLock()
 	if db.closed {
@@ -82,14 +83,28 @@ func (db *DB) commit(batch []*writeReq) {
 		fail(fmt.Errorf("begin write transaction: %w", err))
 		return
 	}
+	lg := &db.logger
+	if err := lg.begin(tx); err != nil {
+		tx.Rollback()
+		lg.loaded = false // reload the tree from the store next time
+		fail(err)
+		return
+	}
+	defer lg.end()
+	before := lg.tree
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
 			continue
 		}
-		results[i] = runInSavepoint(tx, r.fn)
+		mark := lg.tree
+		results[i] = runInSavepoint(tx, func(tx *sql.Tx) error { return r.fn(tx, lg) })
+		if results[i] != nil {
+			lg.tree = mark // its leaves were rolled back with it
+		}
 	}
 	if err := tx.Commit(); err != nil {
+		lg.tree = before
 		fail(fmt.Errorf("commit: %w", err))
 		return
 	}

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"Durable", testDurable},
 		{"Sensors", testSensors},
 		{"Terms", testTerms},
+		{"Log", testLog},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
