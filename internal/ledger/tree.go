@@ -174,6 +174,31 @@ func (t Tree) Root() ([]byte, error) {
 	return root, nil
 }
 
+// PerfectRoot returns the root hash of the perfect subtree whose 2^k
+// children, left to right, have the given hashes (leaf hashes, or the nodes
+// of any one level). It is how a node that the store does not keep is
+// computed from the level below that it does.
+func PerfectRoot(hashes [][]byte) ([]byte, error) {
+	n := len(hashes)
+	if n == 0 || n&(n-1) != 0 {
+		return nil, fmt.Errorf("perfect subtree root: %d hashes is not a power of two", n)
+	}
+	level := make([][]byte, n)
+	for i, h := range hashes {
+		if len(h) != HashSize {
+			return nil, fmt.Errorf("perfect subtree root: hash %d has %d bytes, want %d", i, len(h), HashSize)
+		}
+		level[i] = h
+	}
+	for len(level) > 1 {
+		for i := range len(level) / 2 {
+			level[i] = hashChildren(level[2*i], level[2*i+1])
+		}
+		level = level[:len(level)/2]
+	}
+	return level[0], nil
+}
+
 // RootAt returns the root hash of the tree's first size leaves, computed
 // from stored node hashes. It is how the root of an earlier checkpoint is
 // recomputed.

@@ -218,3 +218,29 @@ func TestRecordHash(t *testing.T) {
 		t.Error("records of two kinds with the same bytes have the same leaf hash")
 	}
 }
+
+func TestPerfectRoot(t *testing.T) {
+	for _, n := range []int{1, 2, 4, 8, 64} {
+		leaves := make([][]byte, n)
+		var data [][]byte
+		for i := range n {
+			data = append(data, leafData(i))
+			leaves[i] = LeafHash(leafData(i))
+		}
+		got, err := PerfectRoot(leaves)
+		if err != nil {
+			t.Fatalf("PerfectRoot(%d): %v", n, err)
+		}
+		if want := mth(data); !bytes.Equal(got, want) {
+			t.Errorf("PerfectRoot(%d) = %x, want %x", n, got, want)
+		}
+	}
+	for _, n := range []int{0, 3, 6} {
+		if _, err := PerfectRoot(make([][]byte, n)); err == nil {
+			t.Errorf("PerfectRoot of %d hashes: no error", n)
+		}
+	}
+	if _, err := PerfectRoot([][]byte{{1, 2}}); err == nil {
+		t.Error("PerfectRoot of a short hash: no error")
+	}
+}

@@ -81,8 +81,8 @@ func (a *logAppender) append(kind, record string, leafHash []byte) (uint64, erro
 		return 0, fmt.Errorf("log %s %s: %w", kind, record, err)
 	}
 	for _, n := range nodes {
-		if n.Level == 0 {
-			continue // the leaf hash is in log_leaves
+		if n.Level == 0 || n.Level%nodeStride != 0 {
+			continue // the leaf hash is in log_leaves; other levels are computed
 		}
 		if _, err := a.nodeStmt.Exec(int64(n.Level), int64(n.Index), n.Hash); err != nil {
 			return 0, fmt.Errorf("log %s %s: node (%d, %d): %w", kind, record, n.Level, n.Index, err)
@@ -107,21 +107,61 @@ func logSize(q queryer) (uint64, error) {
 	return uint64(size), nil
 }
 
-// nodeFunc reads stored node hashes: leaves from log_leaves, the nodes
-// above them from log_nodes.
+// nodeStride says which levels of the tree log_nodes keeps: every
+// nodeStride-th (4, 8, 12, ...; the leaves, level 0, are in log_leaves).
+// A node between two kept levels is computed from at most
+// 2^(nodeStride-1) nodes of the kept level below it. Keeping every level
+// would add about one row per leaf to every write; keeping every fourth adds
+// one per sixteen, and a proof still reads only a few dozen rows (see
+// BenchmarkInclusionProof).
+const nodeStride = 4
+
+// nodeFunc reads node hashes: leaves from log_leaves, the nodes of kept
+// levels from log_nodes, and the others computed from the kept level below.
 func nodeFunc(ctx context.Context, q queryer) ledger.NodeFunc {
 	return func(level uint, index uint64) ([]byte, error) {
-		var h []byte
+		if level%nodeStride == 0 {
+			var h []byte
+			var err error
+			if level == 0 {
+				err = q.QueryRowContext(ctx, `SELECT hash FROM log_leaves WHERE idx = ?`, int64(index)).Scan(&h)
+			} else {
+				err = q.QueryRowContext(ctx, `SELECT hash FROM log_nodes WHERE level = ? AND idx = ?`, int64(level), int64(index)).Scan(&h)
+			}
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, fmt.Errorf("log node (%d, %d) is not stored", level, index)
+			}
+			return h, err
+		}
+		base := level - level%nodeStride
+		span := uint64(1) << (level - base)
+		first := index * span
+		var rows *sql.Rows
 		var err error
-		if level == 0 {
-			err = q.QueryRowContext(ctx, `SELECT hash FROM log_leaves WHERE idx = ?`, int64(index)).Scan(&h)
+		if base == 0 {
+			rows, err = q.QueryContext(ctx, `SELECT hash FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx`, int64(first), int64(first+span))
 		} else {
-			err = q.QueryRowContext(ctx, `SELECT hash FROM log_nodes WHERE level = ? AND idx = ?`, int64(level), int64(index)).Scan(&h)
+			rows, err = q.QueryContext(ctx, `SELECT hash FROM log_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx`, int64(base), int64(first), int64(first+span))
 		}
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("log node (%d, %d) is not stored", level, index)
+		if err != nil {
+			return nil, fmt.Errorf("read log nodes under (%d, %d): %w", level, index, err)
 		}
-		return h, err
+		defer rows.Close()
+		hashes := make([][]byte, 0, span)
+		for rows.Next() {
+			var h []byte
+			if err := rows.Scan(&h); err != nil {
+				return nil, fmt.Errorf("read log nodes under (%d, %d): %w", level, index, err)
+			}
+			hashes = append(hashes, h)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read log nodes under (%d, %d): %w", level, index, err)
+		}
+		if uint64(len(hashes)) != span {
+			return nil, fmt.Errorf("log node (%d, %d): %d of the %d nodes of level %d under it are stored", level, index, len(hashes), span, base)
+		}
+		return ledger.PerfectRoot(hashes)
 	}
 }
 

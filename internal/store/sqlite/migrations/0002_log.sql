@@ -2,8 +2,9 @@
 --
 -- log_leaves holds one row per logged record, in log order: the kind of
 -- the record, its id, and its leaf hash, ledger.RecordHash(kind, canonical
--- bytes). log_nodes holds the hash of every perfect-subtree node above the
--- leaves, so that proofs and roots are read, never recomputed.
+-- bytes). log_nodes holds the hashes of the perfect-subtree nodes of every
+-- fourth level above the leaves (see nodeStride in log.go), from which
+-- proofs and roots are read with little hashing.
 -- log_checkpoints keeps every signed checkpoint the server has issued, and
 -- log_keys the verifier keys that signed them.
 CREATE TABLE log_leaves (
