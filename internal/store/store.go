@@ -8,8 +8,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
+	"github.com/guarantor-project/guarantor/internal/access"
+	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/terms"
 )
@@ -25,6 +28,7 @@ type Store interface {
 	Sensors
 	TermsVersions
 	Log
+	Accounts
 	// Close waits for pending writes and releases the store.
 	Close() error
 }
@@ -63,6 +67,8 @@ type StoredObservation struct {
 	Feature json.RawMessage
 	// Leaf is the observation's index in the tamper-evident log.
 	Leaf uint64
+	// Label is the observation's releasability.
+	Label label.Label
 }
 
 // Query selects observations. Zero fields do not filter.
@@ -75,10 +81,31 @@ type Query struct {
 	Kind observe.Kind
 	// SourceID keeps only observations from one source.
 	SourceID string
+	// Visible, when set, keeps only the observations a reader may see.
+	// Every query made for a user sets it.
+	Visible *Visibility
 	// After is the cursor of the last observation of the previous page.
 	After *Cursor
 	// Limit is the page size; it must be positive.
 	Limit int
+}
+
+// Visibility says which records a reader may see: those whose
+// classification is one of Classifications and which are released to
+// Nation, or whose classification is Public (released to everyone).
+type Visibility struct {
+	Nation          string
+	Classifications []label.Classification
+	// Public is the scheme's public classification; "" if it has none.
+	Public label.Classification
+}
+
+// Allows reports whether a record with label l is visible.
+func (v Visibility) Allows(l label.Label) bool {
+	if !slices.Contains(v.Classifications, l.Classification) {
+		return false
+	}
+	return (v.Public != "" && l.Classification == v.Public) || slices.Contains(l.RelTo, v.Nation)
 }
 
 // Cursor marks a position in the order observations are returned in.
@@ -119,6 +146,8 @@ type TermsVersion struct {
 	Seq      int64
 	LoadedAt time.Time
 	Terms    terms.Terms
+	// Leaf is the version's index in the tamper-evident log.
+	Leaf uint64
 }
 
 // InForce returns the version in force at t: the one with the latest
@@ -199,6 +228,64 @@ type StoredCheckpoint struct {
 	IssuedAt time.Time
 	// Note is the signed note, exactly as served.
 	Note []byte
+}
+
+// ErrExists is returned when a record to be created exists already.
+var ErrExists = errors.New("already exists")
+
+// Accounts keeps users, their API tokens and their browser sessions. It
+// stores only hashes of secrets.
+type Accounts interface {
+	// AddUser creates a user with a password hash ("" for a machine client
+	// that signs in with tokens only); ErrExists if the name is taken.
+	AddUser(ctx context.Context, u access.User, passwordHash string) error
+	// User returns a user and their password hash.
+	User(ctx context.Context, name string) (access.User, string, error)
+	// ListUsers returns every user, ordered by name.
+	ListUsers(ctx context.Context) ([]access.User, error)
+	// SetUserDisabled disables or enables a user. Disabling also ends the
+	// user's sessions; their tokens stop working while they are disabled.
+	SetUserDisabled(ctx context.Context, name string, disabled bool) error
+	// SetPassword replaces a user's password hash and ends their sessions.
+	SetPassword(ctx context.Context, name, passwordHash string) error
+
+	// AddToken keeps a token's hash for a user and returns the token's id.
+	AddToken(ctx context.Context, t Token) (int64, error)
+	// TokenUser returns the token with this hash and its user; ErrNotFound
+	// if there is none or it was revoked.
+	TokenUser(ctx context.Context, hash []byte) (Token, access.User, error)
+	// ListTokens returns the tokens of a user ("" for every user), revoked
+	// ones included, ordered by id.
+	ListTokens(ctx context.Context, user string) ([]Token, error)
+	// RevokeToken revokes a token by id; ErrNotFound if it does not exist.
+	RevokeToken(ctx context.Context, id int64) error
+
+	// AddSession keeps a new browser session.
+	AddSession(ctx context.Context, s Session) error
+	// Session returns the unexpired session with this hash and its user;
+	// ErrNotFound otherwise.
+	Session(ctx context.Context, hash []byte, now time.Time) (Session, access.User, error)
+	// DeleteSession ends a session.
+	DeleteSession(ctx context.Context, hash []byte) error
+}
+
+// Token is an API token as kept: the hash of the secret, never the secret.
+type Token struct {
+	ID        int64
+	Hash      []byte
+	User      string
+	Label     string // what the token is for, e.g. "acoustic array 3"
+	CreatedAt time.Time
+	RevokedAt time.Time // zero while the token is valid
+}
+
+// Session is a browser session as kept.
+type Session struct {
+	Hash      []byte // SHA-256 of the session id in the cookie
+	User      string
+	CSRF      string // the token unsafe requests must echo
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // Migration is one versioned schema change.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/ledger"
 	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/store"
@@ -87,14 +88,15 @@ func (db *DB) AddObservations(ctx context.Context, obs []observe.Observation) ([
 func (db *DB) Observation(ctx context.Context, id string) (store.StoredObservation, error) {
 	var o store.StoredObservation
 	var received, leaf int64
-	err := db.r.QueryRowContext(ctx, `SELECT seq, received_at, body, leaf FROM observations WHERE id = ?`, id).Scan(&o.Seq, &received, &o.Feature, &leaf)
+	var class, relTo string
+	err := db.r.QueryRowContext(ctx, `SELECT seq, received_at, body, leaf, classification, rel_to FROM observations WHERE id = ?`, id).Scan(&o.Seq, &received, &o.Feature, &leaf, &class, &relTo)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, fmt.Errorf("observation %q: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
 		return o, fmt.Errorf("read observation %q: %w", id, err)
 	}
-	o.ReceivedAt, o.Leaf = time.Unix(0, received).UTC(), uint64(leaf)
+	o.ReceivedAt, o.Leaf, o.Label = time.Unix(0, received).UTC(), uint64(leaf), labelOf(class, relTo)
 	return o, nil
 }
 
@@ -157,7 +159,19 @@ func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page,
 		where = append(where, "(observed_at, seq) > (?, ?)")
 		args = append(args, q.After.ObservedAt.UnixNano(), q.After.Seq)
 	}
-	sqlText := "SELECT seq, observed_at, received_at, body, leaf FROM observations INDEXED BY " + index
+	if v := q.Visible; v != nil {
+		if len(v.Classifications) == 0 {
+			return store.Page{}, nil // the reader may see nothing
+		}
+		where = append(where, "classification IN ("+placeholders(len(v.Classifications))+")")
+		for _, c := range v.Classifications {
+			args = append(args, string(c))
+		}
+		// rel_to is a comma-separated list: match ",FRA," in ",FRA,GBR,".
+		where = append(where, "(classification = ? OR instr(',' || rel_to || ',', ?) > 0)")
+		args = append(args, string(v.Public), ","+v.Nation+",")
+	}
+	sqlText := "SELECT seq, observed_at, received_at, body, leaf, classification, rel_to FROM observations INDEXED BY " + index
 	if len(where) > 0 {
 		sqlText += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -178,10 +192,11 @@ func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page,
 		}
 		var o store.StoredObservation
 		var observed, received, leaf int64
-		if err := rows.Scan(&o.Seq, &observed, &received, &o.Feature, &leaf); err != nil {
+		var class, relTo string
+		if err := rows.Scan(&o.Seq, &observed, &received, &o.Feature, &leaf, &class, &relTo); err != nil {
 			return store.Page{}, fmt.Errorf("query observations: %w", err)
 		}
-		o.ReceivedAt, o.Leaf = time.Unix(0, received).UTC(), uint64(leaf)
+		o.ReceivedAt, o.Leaf, o.Label = time.Unix(0, received).UTC(), uint64(leaf), labelOf(class, relTo)
 		page.Observations = append(page.Observations, o)
 		last = store.Cursor{ObservedAt: time.Unix(0, observed).UTC(), Seq: o.Seq}
 	}
@@ -189,6 +204,15 @@ func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page,
 		return store.Page{}, fmt.Errorf("query observations: %w", err)
 	}
 	return page, nil
+}
+
+// labelOf rebuilds a label from its columns.
+func labelOf(class, relTo string) label.Label {
+	l := label.Label{Classification: label.Classification(class)}
+	if relTo != "" {
+		l.RelTo = strings.Split(relTo, ",")
+	}
+	return l
 }
 
 func placeholders(n int) string {

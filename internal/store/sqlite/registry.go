@@ -89,9 +89,10 @@ func (db *DB) AddTerms(ctx context.Context, t terms.Terms) (store.TermsVersion, 
 	err = db.write(ctx, 1, func(tx *sql.Tx, lg *logAppender) error {
 		var seq, loaded int64
 		var last []byte
-		err := tx.QueryRow(`SELECT seq, loaded_at, body FROM terms_versions ORDER BY seq DESC LIMIT 1`).Scan(&seq, &loaded, &last)
+		var leaf int64
+		err := tx.QueryRow(`SELECT seq, loaded_at, body, leaf FROM terms_versions ORDER BY seq DESC LIMIT 1`).Scan(&seq, &loaded, &last, &leaf)
 		if err == nil && bytes.Equal(last, body) {
-			v = store.TermsVersion{Seq: seq, LoadedAt: time.Unix(0, loaded).UTC(), Terms: t}
+			v = store.TermsVersion{Seq: seq, LoadedAt: time.Unix(0, loaded).UTC(), Terms: t, Leaf: uint64(leaf)}
 			return nil
 		}
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -107,10 +108,11 @@ func (db *DB) AddTerms(ctx context.Context, t terms.Terms) (store.TermsVersion, 
 		if err != nil {
 			return err
 		}
-		if _, err := lg.append(store.KindTerms, strconv.FormatInt(id, 10), ledger.RecordHash(store.KindTerms, body)); err != nil {
+		index, err := lg.append(store.KindTerms, strconv.FormatInt(id, 10), ledger.RecordHash(store.KindTerms, body))
+		if err != nil {
 			return err
 		}
-		v = store.TermsVersion{Seq: id, LoadedAt: now, Terms: t}
+		v = store.TermsVersion{Seq: id, LoadedAt: now, Terms: t, Leaf: index}
 		return nil
 	})
 	if err != nil {
@@ -121,7 +123,7 @@ func (db *DB) AddTerms(ctx context.Context, t terms.Terms) (store.TermsVersion, 
 
 // ListTerms implements store.TermsVersions.
 func (db *DB) ListTerms(ctx context.Context) ([]store.TermsVersion, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT seq, loaded_at, body FROM terms_versions ORDER BY seq`)
+	rows, err := db.r.QueryContext(ctx, `SELECT seq, loaded_at, body, leaf FROM terms_versions ORDER BY seq`)
 	if err != nil {
 		return nil, fmt.Errorf("list terms: %w", err)
 	}
@@ -129,15 +131,15 @@ func (db *DB) ListTerms(ctx context.Context) ([]store.TermsVersion, error) {
 	var out []store.TermsVersion
 	for rows.Next() {
 		var v store.TermsVersion
-		var loaded int64
+		var loaded, leaf int64
 		var body []byte
-		if err := rows.Scan(&v.Seq, &loaded, &body); err != nil {
+		if err := rows.Scan(&v.Seq, &loaded, &body, &leaf); err != nil {
 			return nil, fmt.Errorf("list terms: %w", err)
 		}
 		if err := json.Unmarshal(body, &v.Terms); err != nil {
 			return nil, fmt.Errorf("list terms: decode version %d: %w", v.Seq, err)
 		}
-		v.LoadedAt = time.Unix(0, loaded).UTC()
+		v.LoadedAt, v.Leaf = time.Unix(0, loaded).UTC(), uint64(leaf)
 		out = append(out, v)
 	}
 	return out, rows.Err()

@@ -44,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"Sensors", testSensors},
 		{"Terms", testTerms},
 		{"Log", testLog},
+		{"Accounts", testAccounts},
+		{"Visibility", testVisibility},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
