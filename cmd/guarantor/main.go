@@ -24,10 +24,11 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }
 
-// command is one subcommand.
+// command is one subcommand. A name of two words ("user add") is a
+// command of a group ("user").
 type command struct {
 	name  string
 	short string // one line for the command list
@@ -40,32 +41,32 @@ type command struct {
 // environment is what a running command talks to. Commands take flags
 // only; run refuses positional arguments.
 type environment struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 }
 
 func commands() []command {
-	return []command{serveCommand(), simulateCommand(), migrateCommand(), versionCommand()}
+	return append([]command{serveCommand(), simulateCommand(), migrateCommand(), versionCommand()}, accountCommands()...)
 }
 
 // errUsage marks an error that the user fixes by changing the command line.
 var errUsage = errors.New("usage")
 
 // run executes the command line args and returns the exit status.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmds := commands()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
-			args = []string{args[1], "--help"}
+			args = append(args[1:], "--help")
 		} else {
 			usage(stdout, cmds)
 			return 0
 		}
 	}
-	var cmd *command
-	for i := range cmds {
-		if cmds[i].name == args[0] {
-			cmd = &cmds[i]
-		}
+	cmd, args, group := findCommand(cmds, args)
+	if cmd == nil && len(group) > 0 {
+		fmt.Fprintf(stderr, "guarantor %s: give one of: %s\n", args[0], strings.Join(group, ", "))
+		return 2
 	}
 	if cmd == nil {
 		fmt.Fprintf(stderr, "guarantor: unknown command %q\n\n", args[0])
@@ -80,7 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "guarantor %s: %v\n", cmd.name, err)
 		return 2
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			commandUsage(stdout, cmd, fs)
 			return 0
@@ -92,7 +93,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "guarantor %s: unexpected argument %q\nRun 'guarantor %s --help' for its flags.\n", cmd.name, fs.Arg(0), cmd.name)
 		return 2
 	}
-	err := runFn(ctx, &environment{stdout: stdout, stderr: stderr})
+	err := runFn(ctx, &environment{stdin: stdin, stdout: stdout, stderr: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "guarantor %s: %v\n", cmd.name, err)
 		if errors.Is(err, errUsage) {
@@ -102,6 +103,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 1
 	}
 	return 0
+}
+
+// findCommand finds the command args name: a command of a group by its
+// two words ("user add"), or another by its one. It returns the command
+// and its flags, or nil and, when args[0] names a group, the group's
+// command names.
+func findCommand(cmds []command, args []string) (*command, []string, []string) {
+	var group []string
+	for i := range cmds {
+		name := cmds[i].name
+		if len(args) > 1 && name == args[0]+" "+args[1] {
+			return &cmds[i], args[2:], nil
+		}
+		if first, rest, ok := strings.Cut(name, " "); ok && first == args[0] {
+			group = append(group, rest)
+		}
+	}
+	for i := range cmds {
+		if cmds[i].name == args[0] {
+			return &cmds[i], args[1:], nil
+		}
+	}
+	return nil, args, group
 }
 
 // envName is the environment variable that sets a flag: GUARANTOR_ and the
@@ -131,7 +155,7 @@ func usage(w io.Writer, cmds []command) {
 	fmt.Fprintln(w, "\nUsage:\n  guarantor <command> [flags]\n\nCommands:")
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.short)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.short)
 	}
 	fmt.Fprintln(w, "\nRun 'guarantor <command> --help' for a command's flags. Every flag can also be")
 	fmt.Fprintln(w, "set with an environment variable: --db is GUARANTOR_DB, --listen is GUARANTOR_LISTEN.")

@@ -28,7 +28,7 @@ func noEnv(string) string { return "" }
 func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	code = run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -156,10 +156,47 @@ func startServe(t *testing.T, args ...string) served {
 	var code int
 	go func() {
 		defer close(exited)
-		code = run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-format", "json"}, args...), noEnv, io.Discard, logs)
+		code = run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-format", "json"}, args...), noEnv, strings.NewReader(""), io.Discard, logs)
 	}()
 	addr := readyAddr(t, logs.String, exited)
 	return served{base: "http://" + addr, logs: logs, stop: func() int { cancel(); <-exited; return code }}
+}
+
+// newToken adds a user with roles to the database file db, creating the
+// database first if need be, and returns an API token for them, through the
+// commands an operator uses.
+func newToken(t *testing.T, db, name, roles string) string {
+	t.Helper()
+	if code, _, errOut := runCLI(t, nil, "migrate", "--db", db); code != 0 {
+		t.Fatalf("migrate: %s", errOut)
+	}
+	if code, _, errOut := runCLI(t, nil, "user", "add", "--db", db, "--name", name, "--nation", "GBR", "--clearance", "SECRET", "--roles", roles, "--no-password"); code != 0 {
+		t.Fatalf("user add: %s", errOut)
+	}
+	return createToken(t, db, name)
+}
+
+// createToken runs `guarantor token create` and returns what it printed.
+func createToken(t *testing.T, db, name string) string {
+	t.Helper()
+	code, out, errOut := runCLI(t, nil, "token", "create", "--db", db, "--user", name)
+	if code != 0 {
+		t.Fatalf("token create: %s", errOut)
+	}
+	return strings.TrimSpace(out)
+}
+
+// request sends a request with token as its bearer token.
+func request(method, url, token, contentType string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	return http.DefaultClient.Do(req)
 }
 
 // TestDemo starts the server with --demo twice on one database: the first
@@ -170,8 +207,10 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(s.logs.String(), `"msg":"demo data loaded"`) {
 		t.Errorf("no demo data loaded:\n%s", s.logs.String())
 	}
+	// A token made on the database file while the server runs on it.
+	token := createToken(t, db, "analyst-gbr")
 	for _, path := range []string{"/api/v1/terms", "/api/v1/sensors/AS-001", "/api/v1/observations?limit=1&kind=report"} {
-		res, err := http.Get(s.base + path)
+		res, err := request("GET", s.base+path, token, "", nil)
 		if err != nil || res.StatusCode != 200 {
 			t.Errorf("GET %s after --demo: %v %v", path, res.StatusCode, err)
 		}
@@ -194,7 +233,9 @@ func TestDemo(t *testing.T) {
 // ingest, stops the server (as SIGTERM does) in the middle of it, and checks
 // that the request in flight completes and its observations are stored.
 func TestServeShutdownFinishesRequests(t *testing.T) {
-	s := startServe(t, "--db", filepath.Join(t.TempDir(), "s.db"))
+	db := filepath.Join(t.TempDir(), "s.db")
+	token := newToken(t, db, "feeder", "ingest")
+	s := startServe(t, "--db", db)
 	addr := strings.TrimPrefix(s.base, "http://")
 	res, err := http.Get(s.base + "/healthz")
 	if err != nil || res.StatusCode != 200 {
@@ -210,7 +251,7 @@ func TestServeShutdownFinishesRequests(t *testing.T) {
 	}
 	answered := make(chan answer, 1)
 	go func() {
-		res, err := http.Post("http://"+addr+"/api/v1/observations", "application/x-ndjson", pr)
+		res, err := request("POST", "http://"+addr+"/api/v1/observations", token, "application/x-ndjson", pr)
 		if err != nil {
 			answered <- answer{err: err}
 			return
@@ -255,8 +296,9 @@ func TestKillMidIngest(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	db := filepath.Join(dir, "kill.db")
+	token := newToken(t, db, "feeder", "ingest")
 	var logs syncBuffer
-	cmd := exec.Command(bin, "serve", "--db", db, "--listen", "127.0.0.1:0", "--log-format", "json")
+	cmd := exec.Command(bin, "serve", "--db", db, "--listen", "127.0.0.1:0", "--log-format", "json", "--rate-limit", "-1")
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -281,7 +323,7 @@ func TestKillMidIngest(t *testing.T) {
 					body.Write(append(b, '\n'))
 					ids = append(ids, id)
 				}
-				res, err := http.Post("http://"+addr+"/api/v1/observations", "application/x-ndjson", &body)
+				res, err := request("POST", "http://"+addr+"/api/v1/observations", token, "application/x-ndjson", &body)
 				if err != nil {
 					return // the server is gone
 				}
@@ -363,7 +405,9 @@ func TestSimulatedScenarioIngests(t *testing.T) {
 	if code, _, errOut := runCLI(t, nil, "simulate", "--seed", "3", "--duration", "2h", "--out", dir); code != 0 {
 		t.Fatal(errOut)
 	}
-	s := startServe(t, "--db", filepath.Join(dir, "s.db"), "--terms", filepath.Join(dir, "terms.yaml"))
+	db := filepath.Join(dir, "s.db")
+	token := newToken(t, db, "operator", "admin")
+	s := startServe(t, "--db", db, "--terms", filepath.Join(dir, "terms.yaml"))
 	defer s.stop()
 	base := s.base
 	post := func(path, ct, file string) map[string]any {
@@ -372,7 +416,7 @@ func TestSimulatedScenarioIngests(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		res, err := http.Post(base+path, ct, f)
+		res, err := request("POST", base+path, token, ct, f)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -39,6 +40,14 @@ requests in flight. GET /healthz answers once it is ready.`,
 			fs.Int64Var(&o.maxBody, "max-body", server.DefaultMaxBody, "the largest request body accepted, in `BYTES`")
 			fs.DurationVar(&o.maxFuture, "max-future", server.DefaultMaxFuture, "how far past the server's clock an observation time may be (clock skew tolerated)")
 			fs.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "how long to wait for requests in flight when stopping")
+			fs.StringVar(&o.logKey, "log-key", "", "the `FILE` of the key that signs checkpoints of the tamper-evident log, created with 0600 permissions on first start (default: the database file's name with .log-key)")
+			fs.StringVar(&o.logOrigin, "log-origin", "", "the `NAME` of the log in its checkpoints, when the key is created (default: host name and a random suffix)")
+			fs.DurationVar(&o.checkpointEvery, "checkpoint-every", time.Minute, "how often a checkpoint of the log is signed and kept (when the log has grown)")
+			fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with the certificate `FILE` (PEM); needs --tls-key")
+			fs.StringVar(&o.tlsKey, "tls-key", "", "the private key `FILE` (PEM) of --tls-cert")
+			fs.StringVar(&o.scheme, "label-scheme", "", "the classification scheme `FILE` (YAML: levels, public); by default PUBLIC, UNCLASSIFIED, RESTRICTED, CONFIDENTIAL, SECRET")
+			fs.Float64Var(&o.rateLimit, "rate-limit", server.DefaultRateLimit, "the sustained requests per second allowed to each user, and to each address not signed in (negative: no limit)")
+			fs.IntVar(&o.rateBurst, "rate-burst", server.DefaultRateBurst, "the requests a client may make at once above --rate-limit")
 			return o.run
 		},
 	}
@@ -52,6 +61,12 @@ type serveOptions struct {
 	maxBody             int64
 	maxFuture           time.Duration
 	shutdown            time.Duration
+	logKey, logOrigin   string
+	checkpointEvery     time.Duration
+	tlsCert, tlsKey     string
+	scheme              string
+	rateLimit           float64
+	rateBurst           int
 }
 
 func (o *serveOptions) run(ctx context.Context, env *environment) error {
@@ -65,6 +80,23 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 	if o.maxFuture < time.Second {
 		return fmt.Errorf("%w: --max-future must be at least 1s, got %s", errUsage, o.maxFuture)
 	}
+	if o.checkpointEvery < time.Second {
+		return fmt.Errorf("%w: --checkpoint-every must be at least 1s, got %s", errUsage, o.checkpointEvery)
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return fmt.Errorf("%w: --tls-cert and --tls-key go together", errUsage)
+	}
+	scheme, err := loadScheme(o.scheme)
+	if err != nil {
+		return err
+	}
+	if o.logKey == "" {
+		o.logKey = strings.TrimSuffix(o.db, ".db") + ".log-key"
+	}
+	signer, vkey, err := loadLogKey(o.logKey, o.logOrigin)
+	if err != nil {
+		return err
+	}
 	st, err := sqlite.Open(ctx, o.db, sqlite.Options{Logger: log})
 	if err != nil {
 		return err
@@ -74,7 +106,11 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 			log.Error("close store", "err", err)
 		}
 	}()
-	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, MaxBody: o.maxBody, MaxFuture: o.maxFuture, Version: versionString()})
+	if err := st.AddLogKey(ctx, vkey); err != nil {
+		return err
+	}
+	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, MaxBody: o.maxBody, MaxFuture: o.maxFuture, Version: versionString(),
+		LogSigner: signer, LogVerifierKey: vkey, Scheme: scheme, RateLimit: o.rateLimit, RateBurst: o.rateBurst})
 	if err != nil {
 		return err
 	}
@@ -87,6 +123,9 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 				return nil
 			}
 			return fmt.Errorf("load demo data: %w", err)
+		}
+		if err := demoUsers(ctx, st, o.db, env.stderr); err != nil {
+			return fmt.Errorf("demo users: %w", err)
 		}
 	}
 	if o.terms != "" {
@@ -105,6 +144,17 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 		log.Info("terms loaded", "file", o.terms, "id", t.ID, "version", t.Version, "seq", v.Seq)
 	}
 
+	cp, err := srv.IssueCheckpoint(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("tamper-evident log", "size", cp.Size, "key", vkey, "key_file", o.logKey)
+	cpCtx, stopCheckpoints := context.WithCancel(context.WithoutCancel(ctx))
+	cpDone := make(chan struct{})
+	go func() { defer close(cpDone); srv.RunCheckpoints(cpCtx, o.checkpointEvery) }()
+	// After the server has stopped: sign the final state, then close the store.
+	defer func() { stopCheckpoints(); <-cpDone }()
+
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
@@ -116,8 +166,15 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(ln) }()
-	log.Info("guarantor is ready", "addr", ln.Addr().String(), "db", o.db, "url", "http://"+ln.Addr().String()+"/")
+	proto := "http"
+	if o.tlsCert != "" {
+		proto = "https"
+		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		go func() { serveErr <- hs.ServeTLS(ln, o.tlsCert, o.tlsKey) }()
+	} else {
+		go func() { serveErr <- hs.Serve(ln) }()
+	}
+	log.Info("guarantor is ready", "addr", ln.Addr().String(), "db", o.db, "url", proto+"://"+ln.Addr().String()+"/")
 
 	select {
 	case err := <-serveErr:

@@ -3,7 +3,6 @@
 package label
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -39,37 +38,6 @@ type Problem struct {
 	Reason string
 }
 
-// Check returns what is wrong with l, if anything. Field names are relative
-// to the label ("classification", "rel_to[1]").
-func (l Label) Check() []Problem {
-	var out []Problem
-	if !slices.Contains(Classifications, l.Classification) {
-		out = append(out, Problem{"classification", fmt.Sprintf("unknown classification %q (want one of %s)", l.Classification, joinClassifications())})
-		return out
-	}
-	if l.Classification == Public {
-		if len(l.RelTo) > 0 {
-			out = append(out, Problem{"rel_to", "a PUBLIC record is released to everyone; rel_to must be empty"})
-		}
-		return out
-	}
-	if len(l.RelTo) == 0 {
-		out = append(out, Problem{"rel_to", fmt.Sprintf("a %s record must name at least one nation it is released to", l.Classification)})
-	}
-	seen := map[string]bool{}
-	for i, n := range l.RelTo {
-		if !IsNationCode(n) {
-			out = append(out, Problem{fmt.Sprintf("rel_to[%d]", i), fmt.Sprintf("%q is not an ISO 3166-1 alpha-3 code (three capital letters)", n)})
-			continue
-		}
-		if seen[n] {
-			out = append(out, Problem{fmt.Sprintf("rel_to[%d]", i), fmt.Sprintf("%s is listed twice", n)})
-		}
-		seen[n] = true
-	}
-	return out
-}
-
 // Normalize returns l with its nations sorted, so that equal labels have
 // equal canonical bytes.
 func (l Label) Normalize() Label {
@@ -102,12 +70,4 @@ func IsNationCode(s string) bool {
 		}
 	}
 	return true
-}
-
-func joinClassifications() string {
-	parts := make([]string, len(Classifications))
-	for i, c := range Classifications {
-		parts[i] = string(c)
-	}
-	return strings.Join(parts, ", ")
 }

@@ -23,7 +23,7 @@ func TestCheck(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, p := range tc.l.Check() {
+			for _, p := range DefaultScheme().Check(tc.l) {
 				if p.Reason == "" {
 					t.Errorf("problem on %s without a reason", p.Field)
 				}

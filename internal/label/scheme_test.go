@@ -202,29 +202,6 @@ func TestSchemeCheck(t *testing.T) {
 	}
 }
 
-// TestDefaultSchemeCheckAgrees checks that the default scheme judges labels
-// as Label.Check does, field for field.
-func TestDefaultSchemeCheckAgrees(t *testing.T) {
-	s := DefaultScheme()
-	classes := append(slices.Clone(Classifications), "TOP SECRET", "", "public")
-	nationLists := [][]string{nil, {}, {"FRA"}, {"GBR", "FRA"}, {"fra"}, {"GBR", "GBR"}, {"FR", "UKR", "UKR"}}
-	for _, c := range classes {
-		for _, n := range nationLists {
-			l := Label{c, n}
-			want, got := l.Check(), s.Check(l)
-			if len(want) != len(got) {
-				t.Errorf("%v: Check %v, scheme %v", l, want, got)
-				continue
-			}
-			for i := range want {
-				if want[i].Field != got[i].Field {
-					t.Errorf("%v: Check %v, scheme %v", l, want, got)
-				}
-			}
-		}
-	}
-}
-
 func TestMostRestrictive(t *testing.T) {
 	def := DefaultScheme()
 	noPublic := Scheme{Levels: []Classification{"OFFICIAL", "SECRET"}}

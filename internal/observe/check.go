@@ -1,6 +1,8 @@
 package observe
 
 import (
+	"github.com/guarantor-project/guarantor/internal/label"
+
 	"fmt"
 	"math"
 	"net/url"
@@ -21,6 +23,17 @@ type Checks struct {
 	MaxFuture time.Duration
 	// WeaponClasses are the known weapon class codes; nil accepts any code.
 	WeaponClasses []string
+	// Scheme is the classification scheme labels must follow; the zero
+	// value means label.DefaultScheme.
+	Scheme label.Scheme
+}
+
+// schemeOr returns s, or the default scheme if s is the zero value.
+func schemeOr(s label.Scheme) label.Scheme {
+	if len(s.Levels) == 0 {
+		return label.DefaultScheme()
+	}
+	return s
 }
 
 // Limits on sizes of fields, so that a single observation stays small.
@@ -60,7 +73,7 @@ func Check(o Observation, c Checks) []FieldError {
 	}
 
 	checkSource(o.Source, add)
-	for _, p := range o.Releasability.Check() {
+	for _, p := range schemeOr(c.Scheme).Check(o.Releasability) {
 		add("properties.releasability."+p.Field, "%s", p.Reason)
 	}
 
@@ -269,7 +282,7 @@ func sourceTypeList() string {
 }
 
 // CheckSensor returns every problem with a sensor's registration.
-func CheckSensor(s Sensor) []FieldError {
+func CheckSensor(s Sensor, scheme label.Scheme) []FieldError {
 	var errs []FieldError
 	add := func(field, format string, args ...any) {
 		errs = append(errs, FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
@@ -295,7 +308,7 @@ func CheckSensor(s Sensor) []FieldError {
 	if !(s.PositionUncertaintyM >= 0 && s.PositionUncertaintyM <= 10_000) {
 		add("position_uncertainty_m", "must be between 0 and 10,000 metres, got %g", s.PositionUncertaintyM)
 	}
-	for _, p := range s.Releasability.Check() {
+	for _, p := range schemeOr(scheme).Check(s.Releasability) {
 		add("releasability."+p.Field, "%s", p.Reason)
 	}
 	return errs

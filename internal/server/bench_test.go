@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"net/http"
@@ -13,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guarantor-project/guarantor/internal/access"
+	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/store/sqlite"
 	"github.com/guarantor-project/guarantor/internal/store/storetest"
 )
@@ -49,12 +53,23 @@ func benchIngestHTTP(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	srv, err := New(context.Background(), Config{Store: st})
+	srv, err := New(context.Background(), Config{Store: st, RateLimit: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
+	bot := access.User{Name: "bench", Nation: "FRA", Clearance: label.Secret, Roles: []access.Role{access.Ingest}}
+	if err := st.AddUser(context.Background(), bot, ""); err != nil {
+		b.Fatal(err)
+	}
+	token, err := access.NewToken(rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.AddToken(context.Background(), store.Token{Hash: access.TokenHash(token), User: bot.Name}); err != nil {
+		b.Fatal(err)
+	}
 
 	batches := (b.N + benchBatch - 1) / benchBatch
 	bodies := make([][]byte, batches)
@@ -75,7 +90,14 @@ func benchIngestHTTP(b *testing.B) {
 				if i >= int64(batches) {
 					return
 				}
-				res, err := http.Post(hs.URL+"/api/v1/observations", "application/x-ndjson", bytes.NewReader(bodies[i]))
+				req, err := http.NewRequest("POST", hs.URL+"/api/v1/observations", bytes.NewReader(bodies[i]))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				req.Header.Set("Content-Type", "application/x-ndjson")
+				req.Header.Set("Authorization", "Bearer "+token)
+				res, err := http.DefaultClient.Do(req)
 				if err != nil {
 					b.Error(err)
 					return

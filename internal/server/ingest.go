@@ -210,7 +210,7 @@ func (p *parseResult) reject(index int, id string, errs []observe.FieldError) {
 // parse reads and validates items, sending valid ones in chunks of ChunkSize.
 func (s *Server) parse(ctx context.Context, items itemReader, out chan<- []observe.Observation) parseResult {
 	var p parseResult
-	checks := observe.Checks{MaxFuture: s.cfg.MaxFuture}
+	checks := observe.Checks{MaxFuture: s.cfg.MaxFuture, Scheme: s.cfg.Scheme}
 	chunk := make([]observe.Observation, 0, ChunkSize)
 	send := func() bool {
 		if len(chunk) == 0 {
@@ -242,7 +242,7 @@ func (s *Server) parse(ctx context.Context, items itemReader, out chan<- []obser
 		o, errs := observe.Decode(it.data, checks)
 		if len(errs) == 0 && o.WeaponClass() != "" {
 			// A weapon class is one of the terms in force when it was seen.
-			errs = observe.Check(o, observe.Checks{WeaponClasses: s.weaponClasses(o.ObservedAt)})
+			errs = observe.Check(o, observe.Checks{WeaponClasses: s.weaponClasses(o.ObservedAt), Scheme: s.cfg.Scheme})
 		}
 		if len(errs) > 0 {
 			p.reject(it.index, o.ID, errs)

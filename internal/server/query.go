@@ -24,13 +24,32 @@ const (
 )
 
 func (s *Server) getObservation(w http.ResponseWriter, r *http.Request) {
-	o, err := s.cfg.Store.Observation(r.Context(), r.PathValue("id"))
+	o, err := s.visibleObservation(r, r.PathValue("id"))
 	if err != nil {
 		s.storeError(w, r, fmt.Sprintf("observation %q", r.PathValue("id")), err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/geo+json")
+	w.Header().Set(LogLeafHeader, strconv.FormatUint(o.Leaf, 10))
 	w.Write(append(o.Feature, '\n'))
+}
+
+// LogLeafHeader carries a record's index in the tamper-evident log on the
+// answer that returns the record.
+const LogLeafHeader = "Guarantor-Log-Leaf"
+
+// visibleObservation returns the observation with id if the reader may see
+// it, and ErrNotFound otherwise: a record the reader may not see does not
+// exist for them.
+func (s *Server) visibleObservation(r *http.Request, id string) (store.StoredObservation, error) {
+	o, err := s.cfg.Store.Observation(r.Context(), id)
+	if err != nil {
+		return o, err
+	}
+	if !s.visibility(r).Allows(o.Label) {
+		return store.StoredObservation{}, fmt.Errorf("observation %q: %w", id, store.ErrNotFound)
+	}
+	return o, nil
 }
 
 // listObservations answers a query with a GeoJSON FeatureCollection whose
@@ -46,6 +65,7 @@ func (s *Server) listObservations(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
+	q.Visible = s.visibility(r)
 	page, err := s.cfg.Store.QueryObservations(r.Context(), q)
 	if err != nil {
 		s.storeError(w, r, "observations", err)

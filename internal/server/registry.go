@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/store"
 )
 
 // maxRegistryBody bounds the body of sensor and terms uploads (terms.go).
@@ -46,7 +47,7 @@ func (s *Server) postSensors(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		sn.Releasability = sn.Releasability.Normalize()
-		if errs := observe.CheckSensor(sn); len(errs) > 0 {
+		if errs := observe.CheckSensor(sn, s.cfg.Scheme); len(errs) > 0 {
 			res.Rejected++
 			for _, e := range errs {
 				res.Errors = append(res.Errors, ItemError{Index: i, ID: sn.ID, Field: e.Field, Reason: e.Reason})
@@ -75,14 +76,21 @@ func (s *Server) listSensors(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, "sensors", err)
 		return
 	}
-	if list == nil {
-		list = []observe.Sensor{}
+	v := s.visibility(r)
+	visible := []observe.Sensor{}
+	for _, sn := range list {
+		if v.Allows(sn.Releasability) {
+			visible = append(visible, sn)
+		}
 	}
-	writeJSON(w, http.StatusOK, list)
+	writeJSON(w, http.StatusOK, visible)
 }
 
 func (s *Server) getSensor(w http.ResponseWriter, r *http.Request) {
 	sn, err := s.cfg.Store.Sensor(r.Context(), r.PathValue("id"))
+	if err == nil && !s.visibility(r).Allows(sn.Releasability) {
+		err = fmt.Errorf("sensor %q: %w", r.PathValue("id"), store.ErrNotFound)
+	}
 	if err != nil {
 		s.storeError(w, r, fmt.Sprintf("sensor %q", r.PathValue("id")), err)
 		return

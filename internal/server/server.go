@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,10 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/guarantor-project/guarantor/internal/access"
+	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/terms"
 )
@@ -33,6 +38,27 @@ type Config struct {
 	MaxFuture time.Duration
 	// Version is reported by /healthz.
 	Version string
+	// LogSigner signs checkpoints of the tamper-evident log; nil means the
+	// server issues none (it still serves the ones kept).
+	LogSigner note.Signer
+	// LogVerifierKey is the note verifier key of LogSigner, served at
+	// /api/v1/log/key.
+	LogVerifierKey string
+	// Scheme is the classification scheme of releasability labels; the
+	// zero value means label.DefaultScheme.
+	Scheme label.Scheme
+	// RateLimit is the sustained requests per second allowed to each user,
+	// and to each address for requests that are not signed in; 0 means
+	// DefaultRateLimit, negative means no limit. RateBurst is the burst
+	// above it; 0 means DefaultRateBurst.
+	RateLimit float64
+	RateBurst int
+	// SessionLifetime is how long a browser session lasts; 0 means
+	// DefaultSessionLifetime.
+	SessionLifetime time.Duration
+	// Throttle slows down repeated failed sign-ins; the zero value means
+	// access.DefaultThrottleConfig.
+	Throttle access.ThrottleConfig
 }
 
 // Defaults for Config.
@@ -45,6 +71,9 @@ const (
 	ChunkSize = 1000
 	// MaxListedErrors caps the per-item errors listed in one ingest response.
 	MaxListedErrors = 1000
+	// DefaultRateLimit and DefaultRateBurst bound each client's requests.
+	DefaultRateLimit = 100
+	DefaultRateBurst = 200
 )
 
 // Server serves the API.
@@ -57,12 +86,19 @@ type Server struct {
 	termsMu    sync.RWMutex
 	terms      []store.TermsVersion       // every version, oldest first
 	agreements map[int64]*terms.Agreement // compiled terms by version
+
+	checkpointMu sync.Mutex // one checkpoint issued at a time
+
+	limits    *limiters
+	throttle  *access.Throttle
+	dummyHash string // verified for unknown users; see login
 }
 
-// route is one endpoint; the table of routes is checked against the OpenAPI
-// document by the tests.
+// route is one endpoint and who may call it; the table of routes is
+// checked against the OpenAPI document by the tests.
 type route struct {
 	method, pattern string
+	perm            access.Permission // public, signedIn, or a permission
 	handler         http.HandlerFunc
 }
 
@@ -83,30 +119,65 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MaxFuture <= 0 {
 		cfg.MaxFuture = DefaultMaxFuture
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux()}
+	if len(cfg.Scheme.Levels) == 0 {
+		cfg.Scheme = label.DefaultScheme()
+	}
+	if err := cfg.Scheme.Validate(); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.RateBurst <= 0 {
+		cfg.RateBurst = DefaultRateBurst
+	}
+	if cfg.SessionLifetime <= 0 {
+		cfg.SessionLifetime = DefaultSessionLifetime
+	}
+	if cfg.Throttle == (access.ThrottleConfig{}) {
+		cfg.Throttle = access.DefaultThrottleConfig()
+	}
+	throttle, err := access.NewThrottle(cfg.Throttle)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	dummy, err := access.HashPassword("not a password of anyone", rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
+		limits: newLimiters(cfg.RateLimit, cfg.RateBurst), throttle: throttle, dummyHash: dummy}
 	if err := s.reloadTerms(ctx); err != nil {
 		return nil, err
 	}
 	for _, r := range s.routes() {
-		s.mux.HandleFunc(r.method+" "+r.pattern, r.handler)
+		s.mux.HandleFunc(r.method+" "+r.pattern, s.guard(r.perm, r.handler))
 	}
 	return s, nil
 }
 
 func (s *Server) routes() []route {
 	return []route{
-		{"GET", "/healthz", s.healthz},
-		{"GET", "/api/v1/openapi.json", s.openAPI},
-		{"POST", "/api/v1/observations", s.postObservations},
-		{"GET", "/api/v1/observations", s.listObservations},
-		{"GET", "/api/v1/observations/{id}", s.getObservation},
-		{"POST", "/api/v1/sensors", s.postSensors},
-		{"GET", "/api/v1/sensors", s.listSensors},
-		{"GET", "/api/v1/sensors/{id}", s.getSensor},
-		{"GET", "/api/v1/terms", s.getTerms},
-		{"POST", "/api/v1/terms", s.postTerms},
-		{"GET", "/api/v1/terms/versions", s.listTermsVersions},
-		{"GET", "/api/v1/terms/locate", s.locate},
+		{"GET", "/healthz", public, s.healthz},
+		{"GET", "/api/v1/openapi.json", signedIn, s.openAPI},
+		{"POST", "/api/v1/session", public, s.login},
+		{"GET", "/api/v1/session", signedIn, s.getSession},
+		{"DELETE", "/api/v1/session", signedIn, s.logout},
+		{"POST", "/api/v1/observations", access.IngestRecords, s.postObservations},
+		{"GET", "/api/v1/observations", access.ReadRecords, s.listObservations},
+		{"GET", "/api/v1/observations/{id}", access.ReadRecords, s.getObservation},
+		{"POST", "/api/v1/sensors", access.ManageSensors, s.postSensors},
+		{"GET", "/api/v1/sensors", access.ReadRecords, s.listSensors},
+		{"GET", "/api/v1/sensors/{id}", access.ReadRecords, s.getSensor},
+		{"GET", "/api/v1/terms", access.ReadRecords, s.getTerms},
+		{"POST", "/api/v1/terms", access.ManageTerms, s.postTerms},
+		{"GET", "/api/v1/terms/versions", access.ReadRecords, s.listTermsVersions},
+		{"GET", "/api/v1/terms/locate", access.ReadRecords, s.locate},
+		{"GET", "/api/v1/log/checkpoint", public, s.getCheckpoint},
+		{"GET", "/api/v1/log/key", public, s.getLogKey},
+		{"GET", "/api/v1/log/checkpoints", access.ReadLog, s.listCheckpoints},
+		{"GET", "/api/v1/log/proof/inclusion", access.ReadLog, s.inclusionProof},
+		{"GET", "/api/v1/log/proof/consistency", access.ReadLog, s.consistencyProof},
 	}
 }
 

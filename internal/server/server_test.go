@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +21,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/guarantor-project/guarantor/internal/access"
+	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/store/sqlite"
@@ -35,8 +38,12 @@ type api struct {
 	t      *testing.T
 	url    string
 	store  *sqlite.DB
+	srv    *Server
 	router routers.Router
 	doc    *openapi3.T
+	// token is sent as the bearer token of every request; newAPI signs in
+	// an administrator and analyst of FRA cleared for SECRET.
+	token string
 }
 
 func newAPI(t *testing.T, mutate ...func(*Config)) *api {
@@ -56,7 +63,33 @@ func newAPI(t *testing.T, mutate ...func(*Config)) *api {
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { hs.Close(); st.Close() })
 	doc, router := loadOpenAPI(t)
-	return &api{t: t, url: hs.URL, store: st, router: router, doc: doc}
+	a := &api{t: t, url: hs.URL, store: st, srv: srv, router: router, doc: doc}
+	a.token = a.newUser("tester", "FRA", label.Secret, access.Admin, access.Analyst)
+	return a
+}
+
+// newUser adds a user and returns an API token for them.
+func (a *api) newUser(name, nation string, clearance label.Classification, roles ...access.Role) string {
+	a.t.Helper()
+	u := access.User{Name: name, Nation: nation, Clearance: clearance, Roles: roles, CreatedAt: now}
+	if err := a.store.AddUser(context.Background(), u, ""); err != nil {
+		a.t.Fatal(err)
+	}
+	tok, err := access.NewToken(rand.Reader)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if _, err := a.store.AddToken(context.Background(), store.Token{Hash: access.TokenHash(tok), User: name, CreatedAt: now}); err != nil {
+		a.t.Fatal(err)
+	}
+	return tok
+}
+
+// as returns a copy of a that sends token instead ("" for none).
+func (a *api) as(token string) *api {
+	b := *a
+	b.token = token
+	return &b
 }
 
 func loadOpenAPI(t *testing.T) (*openapi3.T, routers.Router) {
@@ -100,6 +133,9 @@ func (a *api) do(method, path, contentType string, body []byte) response {
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -313,6 +349,7 @@ func TestBodyTooLarge(t *testing.T) {
 
 	// Streamed without a length, the items before the limit are stored and counted.
 	req, _ := http.NewRequest("POST", a.url+"/api/v1/observations", io.MultiReader(strings.NewReader(body.String())))
+	req.Header.Set("Authorization", "Bearer "+a.token)
 	req.ContentLength = -1
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	hres, err := http.DefaultClient.Do(req)
@@ -461,6 +498,7 @@ func TestGzipBody(t *testing.T) {
 	}
 	post := func(body []byte, encoding string) (int, IngestResult) {
 		req, _ := http.NewRequest("POST", a.url+"/api/v1/observations", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+a.token)
 		req.Header.Set("Content-Type", "application/x-ndjson")
 		req.Header.Set("Content-Encoding", encoding)
 		res, err := http.DefaultClient.Do(req)

@@ -19,6 +19,7 @@ type termsVersionJSON struct {
 	Seq      int64       `json:"seq"`
 	LoadedAt time.Time   `json:"loaded_at"`
 	InForce  bool        `json:"in_force"`
+	LogLeaf  uint64      `json:"log_leaf"`
 	Terms    terms.Terms `json:"terms"`
 }
 
@@ -38,17 +39,22 @@ func (s *Server) getTerms(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no terms are in force at %s", at.UTC().Format(time.RFC3339))
 		return
 	}
-	writeJSON(w, http.StatusOK, termsVersionJSON{Seq: v.Seq, LoadedAt: v.LoadedAt, InForce: true, Terms: v.Terms})
+	writeJSON(w, http.StatusOK, termsVersionJSON{Seq: v.Seq, LoadedAt: v.LoadedAt, InForce: true, LogLeaf: v.Leaf, Terms: v.Terms})
+}
+
+// termsVersions returns every loaded version, oldest first.
+func (s *Server) termsVersions() []store.TermsVersion {
+	s.termsMu.RLock()
+	defer s.termsMu.RUnlock()
+	return s.terms
 }
 
 func (s *Server) listTermsVersions(w http.ResponseWriter, r *http.Request) {
-	s.termsMu.RLock()
-	all := s.terms
-	s.termsMu.RUnlock()
+	all := s.termsVersions()
 	current, ok := store.InForce(all, s.now())
 	out := make([]termsVersionJSON, len(all))
 	for i, v := range all {
-		out[i] = termsVersionJSON{Seq: v.Seq, LoadedAt: v.LoadedAt, InForce: ok && v.Seq == current.Seq, Terms: v.Terms}
+		out[i] = termsVersionJSON{Seq: v.Seq, LoadedAt: v.LoadedAt, InForce: ok && v.Seq == current.Seq, LogLeaf: v.Leaf, Terms: v.Terms}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/tidwall/geodesic"
 	"sigs.k8s.io/yaml"
 
+	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/terms"
 )
@@ -550,7 +551,7 @@ func TestSensors(t *testing.T) {
 		if se.Clock.Source != "gnss" && se.Clock.Source != "ntp" {
 			t.Errorf("sensor %s clock %q", se.ID, se.Clock.Source)
 		}
-		if p := se.Releasability.Check(); len(p) > 0 {
+		if p := label.DefaultScheme().Check(se.Releasability); len(p) > 0 {
 			t.Errorf("sensor %s label: %v", se.ID, p)
 		}
 	}
