@@ -233,7 +233,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: id, Path: "/", Expires: sess.ExpiresAt,
+		// MaxAge, not Expires: a browser's clock may differ from the server's.
+		Name: SessionCookie, Value: id, Path: "/", MaxAge: int(s.cfg.SessionLifetime / time.Second),
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
 	})
 	writeJSON(w, http.StatusOK, sessionJSON{User: u, CSRFToken: csrf, ExpiresAt: &sess.ExpiresAt})

@@ -52,7 +52,8 @@ func newAPI(t *testing.T, mutate ...func(*Config)) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Store: st, Now: func() time.Time { return now }}
+	// The clock stands still, so rate limits are off unless a test sets them.
+	cfg := Config{Store: st, Now: func() time.Time { return now }, RateLimit: -1}
 	for _, m := range mutate {
 		m(&cfg)
 	}
