@@ -305,6 +305,7 @@ func TestKillMidIngest(t *testing.T) {
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cmd.Process.Kill() }) // if the test fails before it kills the server
 	addr := readyAddr(t, logs.String, exited)
 
 	var mu sync.Mutex

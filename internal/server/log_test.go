@@ -3,9 +3,9 @@ package server
 import (
 	"crypto/rand"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
-	"net/url"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"

@@ -1,0 +1,469 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/access"
+	"github.com/guarantor-project/guarantor/internal/label"
+	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/store"
+	"github.com/guarantor-project/guarantor/internal/store/storetest"
+)
+
+// secWorld is the data of the releasability test: records with random
+// labels, and what the test knows about each.
+type secWorld struct {
+	a       *api
+	scheme  label.Scheme
+	obs     map[string]label.Label // observation id → label
+	sensors map[string]label.Label // sensor id → label
+	ids     []string               // observation ids in order
+	sensIDs []string
+	// checkpointed is how many of ids the latest checkpoint covers.
+	checkpointed int
+	cases        int // assertions made, reported in docs/security.md
+}
+
+// secUser is one reader of the test.
+type secUser struct {
+	access.User
+	api *api
+	vis store.Visibility
+}
+
+// randomLabel draws a label of the scheme: any level, and for a level that
+// is not public one or more of nations.
+func randomLabel(rng *rand.Rand, scheme label.Scheme, nations []string) label.Label {
+	l := label.Label{Classification: scheme.Levels[rng.IntN(len(scheme.Levels))]}
+	if scheme.IsPublic(l.Classification) {
+		return l
+	}
+	for _, n := range nations {
+		if rng.IntN(3) == 0 {
+			l.RelTo = append(l.RelTo, n)
+		}
+	}
+	if len(l.RelTo) == 0 {
+		l.RelTo = []string{nations[rng.IntN(len(nations))]}
+	}
+	return l
+}
+
+// TestReleasability is the property the platform's sharing rests on: for
+// every endpoint, every role and records labelled at random, no user
+// receives a record, a field of one, or a count that their nation and
+// clearance do not allow, and no route lets a role do what its permissions
+// do not grant. A record a user may not see is indistinguishable from one
+// that does not exist. Every route must have a checker here: a new route
+// fails the test until its releasability is checked.
+func TestReleasability(t *testing.T) {
+	for _, seed := range []uint64{1, 2} {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			w := newSecWorld(t, seed)
+			users := w.users(t)
+			checkers := w.checkers()
+			for _, r := range w.a.srv.routes() {
+				check, ok := checkers[r.method+" "+r.pattern]
+				if !ok {
+					t.Fatalf("%s %s has no releasability checker: add one to TestReleasability", r.method, r.pattern)
+				}
+				for _, u := range users {
+					allowed := r.perm == public || r.perm == signedIn || access.Allowed(u.Roles, r.perm)
+					check(t, u, allowed)
+				}
+			}
+			t.Logf("seed %d: %d users, %d assertions", seed, len(users), w.cases)
+		})
+	}
+}
+
+func newSecWorld(t *testing.T, seed uint64) *secWorld {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	w := &secWorld{a: newAPI(t, withLogKey(t)), scheme: label.DefaultScheme(), obs: map[string]label.Label{}, sensors: map[string]label.Label{}}
+	if res := w.a.do("POST", "/api/v1/terms", "application/yaml", readTestdata(t, "example.yaml")); res.status != 201 {
+		t.Fatalf("terms: %d %s", res.status, res.body)
+	}
+	nations := []string{"FRA", "GBR", "POL", "UKR", "USA"}
+	var obs []observe.Observation
+	kinds := []observe.Kind{observe.KindAcoustic, observe.KindReport}
+	for i := range 50 {
+		o := storetest.Obs(fmt.Sprintf("sec-%d-%02d", seed, i), 37+rng.Float64(), 48+rng.Float64(), time.Duration(i)*time.Minute)
+		if kinds[rng.IntN(2)] == observe.KindReport {
+			o.Kind, o.Acoustic = observe.KindReport, nil
+			o.Source.Type = observe.SourceMonitor
+			observer := [2]float64{o.Location.Lon - 0.01, o.Location.Lat}
+			o.Report = &observe.Report{Means: observe.MeansPatrolHeard, EventType: observe.EventUndeterminedExplosion, Count: 3, Observer: &observer, Text: "heard shelling to the east"}
+		}
+		o.Releasability = randomLabel(rng, w.scheme, nations)
+		w.obs[o.ID] = o.Releasability
+		w.ids = append(w.ids, o.ID)
+		obs = append(obs, o)
+	}
+	if r, status := ingest(t, w.a, "application/x-ndjson", ndjson(t, obs...)); status != 200 || r.Accepted != len(obs) {
+		t.Fatalf("ingest: %d %+v", status, r)
+	}
+	var sensors []observe.Sensor
+	for i := range 20 {
+		pos := [2]float64{37 + rng.Float64(), 48 + rng.Float64()}
+		s := observe.Sensor{ID: fmt.Sprintf("SEC-%02d", i), Type: observe.SensorAcoustic, Position: &pos,
+			Clock: observe.Clock{Source: "gnss", UncertaintyS: 1e-6}, Releasability: randomLabel(rng, w.scheme, nations)}
+		w.sensors[s.ID] = s.Releasability
+		w.sensIDs = append(w.sensIDs, s.ID)
+		sensors = append(sensors, s)
+	}
+	body, _ := json.Marshal(sensors)
+	if res := w.a.do("POST", "/api/v1/sensors", "application/json", body); res.status != 200 {
+		t.Fatalf("sensors: %d %s", res.status, res.body)
+	}
+	if _, err := w.a.srv.IssueCheckpoint(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	w.checkpointed = len(w.ids)
+	return w
+}
+
+// users makes one user per role, nation and clearance, among them nations
+// no record is released to, and a disabled one.
+func (w *secWorld) users(t *testing.T) []secUser {
+	var out []secUser
+	for _, role := range access.Roles() {
+		for _, nation := range []string{"FRA", "GBR", "DEU"} { // no record is released to DEU
+			for _, c := range w.scheme.Levels {
+				name := strings.ToLower(fmt.Sprintf("%s-%s-%s", role, nation, c))
+				tok := w.a.newUser(name, nation, c, role)
+				u := access.User{Name: name, Nation: nation, Clearance: c, Roles: []access.Role{role}}
+				api := w.a.as(tok)
+				// The answers to one nation's users are checked against the
+				// OpenAPI document too; checking every one is slow and adds nothing.
+				api.skipDoc = nation != "FRA"
+				out = append(out, secUser{User: u, api: api,
+					vis: store.Visibility{Nation: nation, Classifications: w.scheme.Covered(c), Public: w.scheme.Public}})
+			}
+		}
+	}
+	// Two roles at once grant the union of their permissions.
+	tok := w.a.newUser("viewer-ingest-gbr", "GBR", label.Restricted, access.Viewer, access.Ingest)
+	out = append(out, secUser{User: access.User{Name: "viewer-ingest-gbr", Nation: "GBR", Clearance: label.Restricted, Roles: []access.Role{access.Viewer, access.Ingest}},
+		api: w.a.as(tok), vis: store.Visibility{Nation: "GBR", Classifications: w.scheme.Covered(label.Restricted), Public: w.scheme.Public}})
+	return out
+}
+
+// checker makes the requests of one route as user u and asserts what u may
+// receive; allowed says whether u's roles grant the route.
+type checker func(t *testing.T, u secUser, allowed bool)
+
+func (w *secWorld) checkers() map[string]checker {
+	// denied checks that a route refuses a user without its permission,
+	// and reveals nothing but the refusal.
+	denied := func(t *testing.T, u secUser, res response) {
+		t.Helper()
+		w.cases++
+		if res.status != 403 {
+			t.Fatalf("%s (%v) was not refused: %d %.200s", u.Name, u.Roles, res.status, res.body)
+		}
+	}
+	// gate runs a route for users it allows, and checks the refusal of others.
+	gate := func(method, path, contentType string, body func() []byte, then func(t *testing.T, u secUser, res response)) checker {
+		return func(t *testing.T, u secUser, allowed bool) {
+			var b []byte
+			if body != nil {
+				b = body()
+			}
+			res := u.api.do(method, path, contentType, b)
+			if !allowed {
+				denied(t, u, res)
+				return
+			}
+			w.cases++
+			if res.status >= 400 {
+				t.Fatalf("%s %s as %s: %d %s", method, path, u.Name, res.status, res.body)
+			}
+			if then != nil {
+				then(t, u, res)
+			}
+		}
+	}
+	noRecords := func(t *testing.T, u secUser, res response) {
+		t.Helper()
+		w.noRecordContent(t, u, res)
+	}
+	nextID := 0
+	newID := func() string { return fmt.Sprintf("sec-new-%d", nextID) }
+	newObs := func() []byte {
+		nextID++
+		return ndjson(w.a.t, storetest.Obs(newID(), 37, 48, time.Duration(nextID)*time.Second))
+	}
+	return map[string]checker{
+		"GET /healthz":             gate("GET", "/healthz", "", nil, noRecords),
+		"GET /api/v1/openapi.json": gate("GET", "/api/v1/openapi.json", "", nil, nil),
+		"POST /api/v1/session": func(t *testing.T, u secUser, _ bool) {
+			// Sign-in is public; these users have no password, so it fails
+			// for everyone, soon slowed down (429) for the address.
+			res := u.api.as("").do("POST", "/api/v1/session", "application/json", []byte(`{"name":"`+u.Name+`","password":"no password here"}`))
+			w.noRecordContent(t, u, res)
+			if res.status != 401 && res.status != 429 {
+				t.Fatalf("sign in as %s without a password: %d", u.Name, res.status)
+			}
+		},
+		"GET /api/v1/session": gate("GET", "/api/v1/session", "", nil, func(t *testing.T, u secUser, res response) {
+			var s sessionJSON
+			res.json(t, &s)
+			if s.User.Name != u.Name {
+				t.Fatalf("%s was told they are %q", u.Name, s.User.Name)
+			}
+		}),
+		"DELETE /api/v1/session": func(t *testing.T, u secUser, _ bool) {
+			// A token holder has no session to end.
+			w.cases++
+			if res := u.api.do("DELETE", "/api/v1/session", "", nil); res.status != 400 {
+				t.Fatalf("DELETE session with a token as %s: %d", u.Name, res.status)
+			}
+		},
+		"POST /api/v1/observations": gate("POST", "/api/v1/observations", "application/x-ndjson", newObs, func(t *testing.T, u secUser, res response) {
+			var r IngestResult
+			res.json(t, &r)
+			if r.Accepted != 1 || r.Duplicates != 0 || r.Rejected != 0 {
+				t.Fatalf("ingest of one new record as %s: %+v", u.Name, r)
+			}
+			w.obs[newID()] = label.PublicLabel() // storetest.Obs is public
+			w.ids = append(w.ids, newID())
+		}),
+		"GET /api/v1/observations":      w.checkList,
+		"GET /api/v1/observations/{id}": w.checkGetObservation,
+		"POST /api/v1/sensors": gate("POST", "/api/v1/sensors", "application/json", func() []byte {
+			return []byte(`[{"id":"SEC-ADMIN","type":"acoustic","position":[37.1,48.2],"clock":{"source":"gnss","uncertainty_s":1e-6},"releasability":{"classification":"SECRET","rel_to":["GBR"]}}]`)
+		}, func(t *testing.T, u secUser, res response) {
+			w.sensors["SEC-ADMIN"] = label.Label{Classification: label.Secret, RelTo: []string{"GBR"}}
+			if !slices.Contains(w.sensIDs, "SEC-ADMIN") {
+				w.sensIDs = append(w.sensIDs, "SEC-ADMIN")
+			}
+		}),
+		"GET /api/v1/sensors":      w.checkSensorList,
+		"GET /api/v1/sensors/{id}": w.checkGetSensor,
+		// The terms are the agreement between the parties, published to
+		// everyone who may read records; they carry no nation's intelligence.
+		"GET /api/v1/terms":          gate("GET", "/api/v1/terms?at=2026-12-11T00:00:00Z", "", nil, nil),
+		"GET /api/v1/terms/versions": gate("GET", "/api/v1/terms/versions", "", nil, nil),
+		"GET /api/v1/terms/locate":   gate("GET", "/api/v1/terms/locate?lon=37.5&lat=48.5&at=2026-12-11T00:00:00Z", "", nil, nil),
+		"POST /api/v1/terms": func(t *testing.T, u secUser, allowed bool) {
+			res := u.api.do("POST", "/api/v1/terms", "application/yaml", []byte("not: [valid"))
+			if !allowed {
+				denied(t, u, res)
+				return
+			}
+			w.cases++
+			if res.status != 400 && res.status != 422 {
+				t.Fatalf("bad terms as %s: %d", u.Name, res.status)
+			}
+		},
+		"GET /api/v1/log/checkpoint":        gate("GET", "/api/v1/log/checkpoint", "", nil, noRecords),
+		"GET /api/v1/log/key":               gate("GET", "/api/v1/log/key", "", nil, noRecords),
+		"GET /api/v1/log/checkpoints":       gate("GET", "/api/v1/log/checkpoints", "", nil, noRecords),
+		"GET /api/v1/log/proof/consistency": gate("GET", "/api/v1/log/proof/consistency?from=10", "", nil, noRecords),
+		"GET /api/v1/log/proof/inclusion":   w.checkInclusion,
+	}
+}
+
+// noRecordContent checks that an answer holds nothing of any stored
+// record: none of their ids, and none of their texts.
+func (w *secWorld) noRecordContent(t *testing.T, u secUser, res response) {
+	t.Helper()
+	w.cases++
+	body := string(res.body)
+	for _, id := range w.ids {
+		if strings.Contains(body, id) {
+			t.Fatalf("an answer to %s names record %s: %.300s", u.Name, id, body)
+		}
+	}
+	if strings.Contains(body, "shelling") {
+		t.Fatalf("an answer to %s holds a record's text: %.300s", u.Name, body)
+	}
+}
+
+// checkList pages through every observation, and through a filtered
+// query, and requires exactly the visible ones: no more (a record), no fewer
+// (the count must be the count of what the user may see, nothing else).
+func (w *secWorld) checkList(t *testing.T, u secUser, allowed bool) {
+	for _, q := range []string{"", "&kind=report", "&bbox=37,48,37.5,49"} {
+		res := u.api.do("GET", "/api/v1/observations?limit=7"+q, "", nil)
+		if !allowed {
+			w.cases++
+			if res.status != 403 {
+				t.Fatalf("%s listed observations: %d", u.Name, res.status)
+			}
+			return
+		}
+		var got []string
+		for {
+			var fc struct {
+				Features []json.RawMessage `json:"features"`
+				Next     string            `json:"next"`
+			}
+			res.json(t, &fc)
+			for _, f := range fc.Features {
+				o, errs := observe.Decode(f, observe.Checks{})
+				if len(errs) > 0 {
+					t.Fatal(errs)
+				}
+				w.cases++
+				if !u.vis.Allows(o.Releasability) {
+					t.Fatalf("%s (%s, cleared %s) received %s labelled %s", u.Name, u.Nation, u.Clearance, o.ID, o.Releasability)
+				}
+				got = append(got, o.ID)
+			}
+			if fc.Next == "" {
+				break
+			}
+			res = u.api.do("GET", "/api/v1/observations?limit=7"+q+"&cursor="+url.QueryEscape(fc.Next), "", nil)
+		}
+		want := 0
+		for _, id := range w.ids {
+			l := w.obs[id]
+			if u.vis.Allows(l) && w.matches(id, q) {
+				want++
+			}
+		}
+		w.cases++
+		if len(got) != want {
+			t.Fatalf("%s listed %d observations with %q, may see %d", u.Name, len(got), q, want)
+		}
+	}
+}
+
+// matches says whether a seeded observation matches one of checkList's
+// filters, from the stored record itself.
+func (w *secWorld) matches(id, q string) bool {
+	if q == "" {
+		return true
+	}
+	o, err := w.a.store.Observation(w.a.t.Context(), id)
+	if err != nil {
+		w.a.t.Fatal(err)
+	}
+	dec, _ := observe.Decode(o.Feature, observe.Checks{})
+	switch q {
+	case "&kind=report":
+		return dec.Kind == observe.KindReport
+	case "&bbox=37,48,37.5,49":
+		return dec.Location.Lon >= 37 && dec.Location.Lon <= 37.5 && dec.Location.Lat >= 48 && dec.Location.Lat <= 49
+	}
+	panic("unknown filter " + q)
+}
+
+// notFoundLike checks that a refusal of a hidden record is the answer for
+// a record that does not exist, with only the id changed.
+func (w *secWorld) notFoundLike(t *testing.T, u secUser, hidden response, hiddenID string, missing response, missingID string) {
+	t.Helper()
+	w.cases++
+	if hidden.status != 404 || strings.ReplaceAll(string(hidden.body), hiddenID, "ID") != strings.ReplaceAll(string(missing.body), missingID, "ID") {
+		t.Fatalf("%s asked for hidden %s: %d %s; a missing record answers %d %s", u.Name, hiddenID, hidden.status, hidden.body, missing.status, missing.body)
+	}
+}
+
+func (w *secWorld) checkGetObservation(t *testing.T, u secUser, allowed bool) {
+	missing := u.api.do("GET", "/api/v1/observations/no-such-record", "", nil)
+	for _, id := range w.ids {
+		res := u.api.do("GET", "/api/v1/observations/"+id, "", nil)
+		switch {
+		case !allowed:
+			w.cases++
+			if res.status != 403 {
+				t.Fatalf("%s read %s without the permission: %d", u.Name, id, res.status)
+			}
+		case u.vis.Allows(w.obs[id]):
+			w.cases++
+			if res.status != 200 {
+				t.Fatalf("%s may see %s but got %d", u.Name, id, res.status)
+			}
+		default:
+			w.notFoundLike(t, u, res, id, missing, "no-such-record")
+		}
+	}
+}
+
+func (w *secWorld) checkSensorList(t *testing.T, u secUser, allowed bool) {
+	res := u.api.do("GET", "/api/v1/sensors", "", nil)
+	w.cases++
+	if !allowed {
+		if res.status != 403 {
+			t.Fatalf("%s listed sensors: %d", u.Name, res.status)
+		}
+		return
+	}
+	var list []observe.Sensor
+	res.json(t, &list)
+	want := 0
+	for _, id := range w.sensIDs {
+		if u.vis.Allows(w.sensors[id]) {
+			want++
+		}
+	}
+	for _, s := range list {
+		w.cases++
+		if !u.vis.Allows(s.Releasability) {
+			t.Fatalf("%s received sensor %s labelled %s", u.Name, s.ID, s.Releasability)
+		}
+	}
+	if len(list) != want {
+		t.Fatalf("%s listed %d sensors, may see %d", u.Name, len(list), want)
+	}
+}
+
+func (w *secWorld) checkGetSensor(t *testing.T, u secUser, allowed bool) {
+	missing := u.api.do("GET", "/api/v1/sensors/NO-SUCH", "", nil)
+	for _, id := range w.sensIDs {
+		res := u.api.do("GET", "/api/v1/sensors/"+id, "", nil)
+		switch {
+		case !allowed:
+			w.cases++
+			if res.status != 403 {
+				t.Fatalf("%s read sensor %s without the permission: %d", u.Name, id, res.status)
+			}
+		case u.vis.Allows(w.sensors[id]):
+			w.cases++
+			if res.status != 200 {
+				t.Fatalf("%s may see sensor %s but got %d", u.Name, id, res.status)
+			}
+		default:
+			w.notFoundLike(t, u, res, id, missing, "NO-SUCH")
+		}
+	}
+}
+
+// checkInclusion asks for the proof of every record by id (served only for
+// a record the user may see) and by leaf index (served to any reader of
+// the log, as it carries hashes only).
+func (w *secWorld) checkInclusion(t *testing.T, u secUser, allowed bool) {
+	missing := u.api.do("GET", "/api/v1/log/proof/inclusion?record=no-such-record", "", nil)
+	for i, id := range w.ids[:w.checkpointed] {
+		res := u.api.do("GET", "/api/v1/log/proof/inclusion?record="+id, "", nil)
+		byLeaf := u.api.do("GET", fmt.Sprintf("/api/v1/log/proof/inclusion?leaf=%d", i), "", nil)
+		switch {
+		case !allowed:
+			w.cases += 2
+			if res.status != 403 || byLeaf.status != 403 {
+				t.Fatalf("%s asked for proofs without the permission: %d %d", u.Name, res.status, byLeaf.status)
+			}
+			continue
+		case u.vis.Allows(w.obs[id]):
+			w.cases++
+			if res.status != 200 {
+				t.Fatalf("%s may see %s but its proof answered %d", u.Name, id, res.status)
+			}
+		default:
+			w.notFoundLike(t, u, res, id, missing, "no-such-record")
+		}
+		w.cases++
+		if byLeaf.status != 200 {
+			t.Fatalf("proof of leaf %d for %s: %d", i, u.Name, byLeaf.status)
+		}
+		w.noRecordContent(t, u, byLeaf)
+	}
+}
