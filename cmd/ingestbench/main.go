@@ -3,10 +3,12 @@
 // streams observations into it from several clients (each one long NDJSON
 // request, generated as it is sent), reports the rate for every million
 // observations and the server's peak resident memory, then measures the
-// latency of bounding-box-and-time queries over the full database.
+// latency of bounding-box-and-time queries over the full database. With
+// -audit it then stops the server and times `guarantor audit --db` over the
+// database, with the audit's peak resident memory.
 //
 //	go build -o /tmp/guarantor ./cmd/guarantor
-//	go run ./cmd/ingestbench -bin /tmp/guarantor -n 5000000 [-pregenerate]
+//	go run ./cmd/ingestbench -bin /tmp/guarantor -n 5000000 [-pregenerate] [-audit]
 package main
 
 import (
@@ -27,6 +29,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/observe"
@@ -40,18 +43,19 @@ func main() {
 	queries := flag.Int("queries", 1000, "bounding-box-and-time queries to time after ingest")
 	dir := flag.String("dir", "", "directory for the database (default: a new temporary one)")
 	pregen := flag.Bool("pregenerate", false, "generate every request body in memory before sending, so that the client's own work does not share the CPU with the server during the measurement")
+	audit := flag.Bool("audit", false, "after the queries, stop the server and time `guarantor audit --db` over the database, with its peak memory")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "ingestbench: -bin is required (go build -o /tmp/guarantor ./cmd/guarantor)")
 		os.Exit(2)
 	}
-	if err := run(*bin, *dir, *n, *clients, *queries, *pregen); err != nil {
+	if err := run(*bin, *dir, *n, *clients, *queries, *pregen, *audit); err != nil {
 		fmt.Fprintln(os.Stderr, "ingestbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, dir string, n, clients, queries int, pregen bool) error {
+func run(bin, dir string, n, clients, queries int, pregen, audit bool) error {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "ingestbench")
 		if err != nil {
@@ -61,7 +65,11 @@ func run(bin, dir string, n, clients, queries int, pregen bool) error {
 		dir = d
 	}
 	db := filepath.Join(dir, "bench.db")
-	cmd := exec.Command(bin, "serve", "--db", db, "--listen", "127.0.0.1:0", "--log-format", "json", "--max-body", "100000000000")
+	token, err := benchToken(bin, db)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(bin, "serve", "--db", db, "--listen", "127.0.0.1:0", "--log-format", "json", "--max-body", "100000000000", "--rate-limit", "-1")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return err
@@ -102,7 +110,7 @@ func run(bin, dir string, n, clients, queries int, pregen bool) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- stream(base, c*per, per, bodies[c], &sent)
+			errs <- stream(base, token, c*per, per, bodies[c], &sent)
 		}()
 	}
 	done := make(chan struct{})
@@ -146,7 +154,12 @@ loop:
 		// The latency is the time to the last byte of the answer; decoding it
 		// is the client's business and is not counted.
 		t0 := time.Now()
-		res, err := http.Get(url)
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return err
 		}
@@ -169,6 +182,75 @@ loop:
 	fmt.Printf("query (bbox ~50 km, 1 h window, limit 1000) over %d observations: %d queries, mean %.0f features; p50 %s p90 %s p99 %s max %s\n",
 		total, queries, float64(features)/float64(queries), pct(0.5).Round(time.Microsecond), pct(0.9).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond))
 	fmt.Printf("server peak RSS over the whole run: %s\n", rss(cmd.Process.Pid, "VmHWM"))
+	if !audit {
+		return nil
+	}
+	// Stop the server as an operator would, so that it signs its last
+	// checkpoint and leaves the database file whole, then audit the file.
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	return runAudit(bin, db, total)
+}
+
+// benchToken adds a machine client that may ingest and read to a fresh
+// database, with the binary's own commands, and returns its API token.
+func benchToken(bin, db string) (string, error) {
+	if out, err := exec.Command(bin, "migrate", "--db", db).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("create the database: %v\n%s", err, out)
+	}
+	add := exec.Command(bin, "user", "add", "--db", db, "--name", "ingestbench", "--nation", "FRA", "--clearance", "SECRET", "--roles", "ingest,viewer", "--no-password")
+	if out, err := add.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("add the benchmark's user: %v\n%s", err, out)
+	}
+	var stderr bytes.Buffer
+	create := exec.Command(bin, "token", "create", "--db", db, "--user", "ingestbench", "--label", "ingestbench")
+	create.Stderr = &stderr
+	out, err := create.Output()
+	if err != nil {
+		return "", fmt.Errorf("create the benchmark's token: %v\n%s", err, stderr.Bytes())
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// runAudit times `guarantor audit --db` over the database and reports its
+// peak resident memory, sampled from /proc while it runs (the rusage of a
+// child counts the memory of this process, which the child shares until it
+// executes the binary).
+func runAudit(bin, db string, records int) error {
+	var out bytes.Buffer
+	audit := exec.Command(bin, "audit", "--db", db)
+	audit.Stdout, audit.Stderr = &out, &out
+	t0 := time.Now()
+	if err := audit.Start(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- audit.Wait() }()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	peak := 0
+	var err error
+wait:
+	for {
+		select {
+		case err = <-done:
+			break wait
+		case <-tick.C:
+			peak = max(peak, memKB(audit.Process.Pid, "VmHWM"))
+		}
+	}
+	elapsed := time.Since(t0)
+	if err != nil {
+		return fmt.Errorf("audit: %v\n%s", err, out.Bytes())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		fmt.Printf("  %s\n", line)
+	}
+	fmt.Printf("audit: %d records in %s = %.0f records/s; audit peak RSS %d MB\n", records, elapsed.Round(time.Millisecond), float64(records)/elapsed.Seconds(), peak/1024)
 	return nil
 }
 
@@ -192,7 +274,7 @@ func ndjsonChunk(first, count int) ([]byte, error) {
 // request: the chunks given, or else generated as the body is read. Each
 // client sends its own stretch of the day, as gateways replaying different
 // periods would.
-func stream(base string, first, count int, chunks [][]byte, sent *atomic.Int64) error {
+func stream(base, token string, first, count int, chunks [][]byte, sent *atomic.Int64) error {
 	pr, pw := io.Pipe()
 	go func() {
 		w := bufio.NewWriterSize(pw, 256<<10)
@@ -212,7 +294,13 @@ func stream(base string, first, count int, chunks [][]byte, sent *atomic.Int64) 
 		}
 		pw.CloseWithError(w.Flush())
 	}()
-	res, err := http.Post(base+"/api/v1/observations", "application/x-ndjson", pr)
+	req, err := http.NewRequest(http.MethodPost, base+"/api/v1/observations", pr)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}
@@ -245,16 +333,28 @@ func waitReady(stderr io.Reader) (string, error) {
 
 // rss reads a memory figure of a process from /proc (Linux).
 func rss(pid int, field string) string {
+	kb := memKB(pid, field)
+	if kb < 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%d MB", kb/1024)
+}
+
+// memKB reads a memory figure of a process from /proc (Linux), in
+// kilobytes, or -1.
+func memKB(pid int, field string) int {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return "?"
+		return -1
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			var kb int
-			fmt.Sscan(strings.TrimSpace(v), &kb)
-			return fmt.Sprintf("%d MB", kb/1024)
+			if _, err := fmt.Sscan(strings.TrimSpace(v), &kb); err != nil {
+				return -1
+			}
+			return kb
 		}
 	}
-	return "?"
+	return -1
 }
