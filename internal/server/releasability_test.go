@@ -367,25 +367,33 @@ func (w *secWorld) notFoundLike(t *testing.T, u secUser, hidden response, hidden
 	}
 }
 
-func (w *secWorld) checkGetObservation(t *testing.T, u secUser, allowed bool) {
-	missing := u.api.do("GET", "/api/v1/observations/no-such-record", "", nil)
-	for _, id := range w.ids {
-		res := u.api.do("GET", "/api/v1/observations/"+id, "", nil)
+// checkGetEach reads every record of ids at prefix+id as user u: refused
+// without the permission, served when u may see it, and otherwise answered
+// as a missing record is.
+func (w *secWorld) checkGetEach(t *testing.T, u secUser, allowed bool, prefix string, ids []string, labels map[string]label.Label) {
+	const missingID = "NO-SUCH-RECORD"
+	missing := u.api.do("GET", prefix+missingID, "", nil)
+	for _, id := range ids {
+		res := u.api.do("GET", prefix+id, "", nil)
 		switch {
 		case !allowed:
 			w.cases++
 			if res.status != 403 {
-				t.Fatalf("%s read %s without the permission: %d", u.Name, id, res.status)
+				t.Fatalf("%s read %s%s without the permission: %d", u.Name, prefix, id, res.status)
 			}
-		case u.vis.Allows(w.obs[id]):
+		case u.vis.Allows(labels[id]):
 			w.cases++
 			if res.status != 200 {
-				t.Fatalf("%s may see %s but got %d", u.Name, id, res.status)
+				t.Fatalf("%s may see %s%s but got %d", u.Name, prefix, id, res.status)
 			}
 		default:
-			w.notFoundLike(t, u, res, id, missing, "no-such-record")
+			w.notFoundLike(t, u, res, id, missing, missingID)
 		}
 	}
+}
+
+func (w *secWorld) checkGetObservation(t *testing.T, u secUser, allowed bool) {
+	w.checkGetEach(t, u, allowed, "/api/v1/observations/", w.ids, w.obs)
 }
 
 func (w *secWorld) checkSensorList(t *testing.T, u secUser, allowed bool) {
@@ -417,24 +425,7 @@ func (w *secWorld) checkSensorList(t *testing.T, u secUser, allowed bool) {
 }
 
 func (w *secWorld) checkGetSensor(t *testing.T, u secUser, allowed bool) {
-	missing := u.api.do("GET", "/api/v1/sensors/NO-SUCH", "", nil)
-	for _, id := range w.sensIDs {
-		res := u.api.do("GET", "/api/v1/sensors/"+id, "", nil)
-		switch {
-		case !allowed:
-			w.cases++
-			if res.status != 403 {
-				t.Fatalf("%s read sensor %s without the permission: %d", u.Name, id, res.status)
-			}
-		case u.vis.Allows(w.sensors[id]):
-			w.cases++
-			if res.status != 200 {
-				t.Fatalf("%s may see sensor %s but got %d", u.Name, id, res.status)
-			}
-		default:
-			w.notFoundLike(t, u, res, id, missing, "NO-SUCH")
-		}
-	}
+	w.checkGetEach(t, u, allowed, "/api/v1/sensors/", w.sensIDs, w.sensors)
 }
 
 // checkInclusion asks for the proof of every record by id (served only for

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"time"
 
 	"github.com/guarantor-project/guarantor/internal/audit"
 	"github.com/guarantor-project/guarantor/internal/ledger"
@@ -124,46 +123,12 @@ func (s *LogSnapshot) Nodes(fn func(ledger.Node) error) error {
 
 // Checkpoints returns every kept checkpoint, oldest first.
 func (s *LogSnapshot) Checkpoints() ([]store.StoredCheckpoint, error) {
-	rows, err := s.tx.QueryContext(s.ctx, `SELECT seq, size, root, issued_at, note FROM log_checkpoints ORDER BY seq`)
-	if err != nil {
-		return nil, fmt.Errorf("read checkpoints: %w", err)
-	}
-	defer rows.Close()
-	var out []store.StoredCheckpoint
-	for rows.Next() {
-		var cp store.StoredCheckpoint
-		var size, issued int64
-		if err := rows.Scan(&cp.Seq, &size, &cp.Root, &issued, &cp.Note); err != nil {
-			return nil, fmt.Errorf("read checkpoints: %w", err)
-		}
-		cp.Size, cp.IssuedAt = uint64(size), time.Unix(0, issued).UTC()
-		out = append(out, cp)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read checkpoints: %w", err)
-	}
-	return out, nil
+	return readCheckpoints(s.ctx, s.tx, `ORDER BY seq`)
 }
 
 // Keys returns the verifier keys recorded in the database, oldest first.
 func (s *LogSnapshot) Keys() ([]string, error) {
-	rows, err := s.tx.QueryContext(s.ctx, `SELECT vkey FROM log_keys ORDER BY added_at, vkey`)
-	if err != nil {
-		return nil, fmt.Errorf("read log keys: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("read log keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read log keys: %w", err)
-	}
-	return out, nil
+	return readLogKeys(s.ctx, s.tx)
 }
 
 // LoggedRecord is one logged record as stored.

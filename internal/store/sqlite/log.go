@@ -290,12 +290,12 @@ func (db *DB) AddCheckpoint(ctx context.Context, cp store.StoredCheckpoint) erro
 
 // Checkpoints implements store.Log.
 func (db *DB) Checkpoints(ctx context.Context) ([]store.StoredCheckpoint, error) {
-	return db.checkpoints(ctx, `ORDER BY seq`)
+	return readCheckpoints(ctx, db.r, `ORDER BY seq`)
 }
 
 // LatestCheckpoint implements store.Log.
 func (db *DB) LatestCheckpoint(ctx context.Context) (store.StoredCheckpoint, error) {
-	cps, err := db.checkpoints(ctx, `ORDER BY seq DESC LIMIT 1`)
+	cps, err := readCheckpoints(ctx, db.r, `ORDER BY seq DESC LIMIT 1`)
 	if err != nil {
 		return store.StoredCheckpoint{}, err
 	}
@@ -305,8 +305,9 @@ func (db *DB) LatestCheckpoint(ctx context.Context) (store.StoredCheckpoint, err
 	return cps[0], nil
 }
 
-func (db *DB) checkpoints(ctx context.Context, order string) ([]store.StoredCheckpoint, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT seq, size, root, issued_at, note FROM log_checkpoints `+order)
+// readCheckpoints reads the kept checkpoints in the given order.
+func readCheckpoints(ctx context.Context, q queryer, order string) ([]store.StoredCheckpoint, error) {
+	rows, err := q.QueryContext(ctx, `SELECT seq, size, root, issued_at, note FROM log_checkpoints `+order)
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoints: %w", err)
 	}
@@ -340,7 +341,12 @@ func (db *DB) AddLogKey(ctx context.Context, vkey string) error {
 
 // LogKeys implements store.Log.
 func (db *DB) LogKeys(ctx context.Context) ([]string, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT vkey FROM log_keys ORDER BY added_at, vkey`)
+	return readLogKeys(ctx, db.r)
+}
+
+// readLogKeys reads the recorded verifier keys, oldest first.
+func readLogKeys(ctx context.Context, q queryer) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT vkey FROM log_keys ORDER BY added_at, vkey`)
 	if err != nil {
 		return nil, fmt.Errorf("read log keys: %w", err)
 	}
@@ -353,5 +359,8 @@ func (db *DB) LogKeys(ctx context.Context) ([]string, error) {
 		}
 		out = append(out, k)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read log keys: %w", err)
+	}
+	return out, nil
 }
