@@ -184,7 +184,7 @@ func logExisting(ctx context.Context, tx *sql.Tx) error {
 			id    string
 			hash  []byte
 		}
-		var todo []pending
+		var unlogged []pending
 		for rows.Next() {
 			var p pending
 			var body []byte
@@ -193,13 +193,13 @@ func logExisting(ctx context.Context, tx *sql.Tx) error {
 				return fmt.Errorf("log existing %s records: %w", lt.kind, err)
 			}
 			p.hash = ledger.RecordHash(lt.kind, body)
-			todo = append(todo, p)
+			unlogged = append(unlogged, p)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("log existing %s records: %w", lt.kind, err)
 		}
-		for _, p := range todo {
+		for _, p := range unlogged {
 			leaf, err := a.append(lt.kind, p.id, p.hash)
 			if err != nil {
 				return err
