@@ -221,7 +221,7 @@ func TestAcousticEventEvidence(t *testing.T) {
 			rel = label.Label{Classification: label.Confidential, RelTo: []string{"GBR", "USA"}}
 		}
 		detections = append(detections, observe.Observation{ID: fmt.Sprintf("d%d", i), Kind: observe.KindAcoustic,
-			Source: observe.Source{ID: fmt.Sprintf("AS-%d", i), Type: observe.SourceAcoustic, Grading: []string{"B2", "A2"}[i%2]},
+			Source:     observe.Source{ID: fmt.Sprintf("AS-%d", i), Type: observe.SourceAcoustic, Grading: []string{"B2", "A2"}[i%2]},
 			ObservedAt: at, Location: observe.Point{Lon: p.Lon, Lat: p.Lat}, Releasability: rel})
 		arrivals = append(arrivals, tdoa.Arrival{Sensor: p, Time: at, SigmaS: 0.005, TemperatureC: &temp})
 	}
