@@ -226,6 +226,38 @@ func (l *Polyline) Nearest(p LonLat) NearestPoint {
 	return best
 }
 
+// Near tells how l passes the geodesic disc of radius r metres about p,
+// from the chord bounds Nearest uses: segments counts the segments that
+// may meet the disc, stopping at 2, and bend reports that a vertex of such
+// a segment may lie in it. segments == 0 means l certainly misses the
+// disc; segments == 1 with no bend means that inside the disc l is
+// certainly one geodesic without a bend. Otherwise the answer may be
+// caution. For an invalid p it reports 2 segments and a bend.
+func (l *Polyline) Near(p LonLat, r float64) (segments int, bend bool) {
+	if !p.Valid() {
+		return 2, true
+	}
+	x := ecef(p)
+	for _, b := range l.blocks {
+		if x.sub(b.centre).norm()-b.radius > r {
+			continue
+		}
+		for i := b.lo; i < b.hi; i++ {
+			if c, _ := l.chordDistance(x, i); c-l.segs[i].sag > r {
+				continue
+			}
+			segments++
+			// A chord is never longer than the geodesic: a vertex whose
+			// chord distance exceeds r is outside the disc.
+			bend = bend || x.sub(l.xyz[i]).norm() <= r || x.sub(l.xyz[i+1]).norm() <= r
+			if segments == 2 {
+				return segments, true
+			}
+		}
+	}
+	return segments, bend
+}
+
 type candidate struct {
 	seg int
 	lb  float64 // lower bound on the geodesic distance, metres

@@ -307,3 +307,35 @@ func BenchmarkNewPolyline(b *testing.B) {
 		}
 	}
 }
+
+func TestPolylineNear(t *testing.T) {
+	// A V: two 20 km legs meeting at a vertex.
+	apex := LonLat{Lon: 37, Lat: 48}
+	a, b := Direct(apex, 225, 20_000), Direct(apex, 135, 20_000)
+	l, err := NewPolyline([]LonLat{a, apex, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	midA := Direct(apex, 225, 10_000)
+	tests := []struct {
+		name     string
+		p        LonLat
+		r        float64
+		segments int
+		bend     bool
+	}{
+		{"far away", Direct(apex, 0, 100_000), 1000, 0, false},
+		{"beside the middle of a leg", Direct(midA, 315, 2000), 1000, 0, false},
+		{"across the middle of a leg", Direct(midA, 315, 500), 1000, 1, false},
+		{"at the apex", Direct(apex, 0, 500), 1000, 2, true},
+		{"invalid", LonLat{Lon: 400}, 1, 2, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n, bend := l.Near(tc.p, tc.r)
+			if n != tc.segments || bend != tc.bend {
+				t.Errorf("Near = %d segments, bend %v; want %d, %v", n, bend, tc.segments, tc.bend)
+			}
+		})
+	}
+}

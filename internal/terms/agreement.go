@@ -58,6 +58,10 @@ func Compile(t Terms) (*Agreement, error) {
 // memory with the agreement and must not be modified.
 func (a *Agreement) Terms() Terms { return a.terms }
 
+// ContactLines returns the parts of the contact line as indexed polylines,
+// in the order of the terms. Polylines are immutable: callers may share them.
+func (a *Agreement) ContactLines() []*geo.Polyline { return slices.Clone(a.lines) }
+
 // Location is where a point lies relative to the contact line.
 type Location struct {
 	// Party is the code of the party whose side the point is on; empty on the line.
