@@ -46,8 +46,8 @@
 // out of the zone), or when every point of the line within |s|+2R of P
 // lies on one segment between its vertices (then every point of the disc
 // has its nearest point there, and the distance is linear over it). The
-// proof bounds the distance to each segment from below by chords in
-// Earth-centred coordinates, as geo.Polyline does, and takes a
+// proof asks geo.Polyline.Near, which bounds the distance to each segment
+// from below by chords in Earth-centred coordinates, and takes a
 // MultiLineString's parts to be drawn in the same sense, as the terms
 // require.
 //
