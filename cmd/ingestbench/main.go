@@ -43,19 +43,20 @@ func main() {
 	queries := flag.Int("queries", 1000, "bounding-box-and-time queries to time after ingest")
 	dir := flag.String("dir", "", "directory for the database (default: a new temporary one)")
 	pregen := flag.Bool("pregenerate", false, "generate every request body in memory before sending, so that the client's own work does not share the CPU with the server during the measurement")
+	settle := flag.Duration("settle", 0, "wait this long after the ingest before the queries, so that they run on a database at rest (the WAL copied back)")
 	audit := flag.Bool("audit", false, "after the queries, stop the server and time `guarantor audit --db` over the database, with its peak memory")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "ingestbench: -bin is required (go build -o /tmp/guarantor ./cmd/guarantor)")
 		os.Exit(2)
 	}
-	if err := run(*bin, *dir, *n, *clients, *queries, *pregen, *audit); err != nil {
+	if err := run(*bin, *dir, *n, *clients, *queries, *settle, *pregen, *audit); err != nil {
 		fmt.Fprintln(os.Stderr, "ingestbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, dir string, n, clients, queries int, pregen, audit bool) error {
+func run(bin, dir string, n, clients, queries int, settle time.Duration, pregen, audit bool) error {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "ingestbench")
 		if err != nil {
@@ -141,6 +142,10 @@ loop:
 	total := per * clients
 	fmt.Printf("ingest: %d observations in %s = %.0f obs/s; server peak RSS %s\n", total, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds(), rss(cmd.Process.Pid, "VmHWM"))
 
+	if settle > 0 {
+		fmt.Printf("waiting %s before the queries\n", settle)
+		time.Sleep(settle)
+	}
 	// Queries: random boxes of about 50 km and one-hour windows over the data.
 	rng := rand.New(rand.NewPCG(42, 0))
 	lat := make([]time.Duration, 0, queries)
