@@ -96,13 +96,7 @@ func (u User) Can(p Permission) bool {
 // Roles do not enter into it; whether u may read records at all is a
 // Permission.
 func CanSee(u User, l label.Label, scheme label.Scheme) bool {
-	if u.Disabled || !scheme.Covers(u.Clearance, l.Classification) {
-		return false
-	}
-	if scheme.IsPublic(l.Classification) {
-		return true
-	}
-	return label.IsNationCode(u.Nation) && slices.Contains(l.RelTo, u.Nation)
+	return !u.Disabled && scheme.VisibilityFor(u.Nation, u.Clearance).Allows(l)
 }
 
 func joinLevels(levels []label.Classification) string {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/access"
+	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/store"
 )
 
@@ -49,9 +50,10 @@ func who(r *http.Request) principal {
 }
 
 // visibility is what the request's user may see.
-func (s *Server) visibility(r *http.Request) *store.Visibility {
+func (s *Server) visibility(r *http.Request) *label.Visibility {
 	u := who(r).user
-	return &store.Visibility{Nation: u.Nation, Classifications: s.cfg.Scheme.Covered(u.Clearance), Public: s.cfg.Scheme.Public}
+	v := s.cfg.Scheme.VisibilityFor(u.Nation, u.Clearance)
+	return &v
 }
 
 // errUnauthenticated means that no valid credentials came with a request.

@@ -13,7 +13,6 @@ import (
 	"github.com/guarantor-project/guarantor/internal/access"
 	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/observe"
-	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/store/storetest"
 )
 
@@ -35,7 +34,7 @@ type secWorld struct {
 type secUser struct {
 	access.User
 	api *api
-	vis store.Visibility
+	vis label.Visibility
 }
 
 // randomLabel draws a label of the scheme: any level, and for a level that
@@ -144,14 +143,14 @@ func (w *secWorld) users(t *testing.T) []secUser {
 				// OpenAPI document too; checking every one is slow and adds nothing.
 				api.skipDoc = nation != "FRA"
 				out = append(out, secUser{User: u, api: api,
-					vis: store.Visibility{Nation: nation, Classifications: w.scheme.Covered(c), Public: w.scheme.Public}})
+					vis: label.Visibility{Nation: nation, Classifications: w.scheme.Covered(c), Public: w.scheme.Public}})
 			}
 		}
 	}
 	// Two roles at once grant the union of their permissions.
 	tok := w.a.newUser("viewer-ingest-gbr", "GBR", label.Restricted, access.Viewer, access.Ingest)
 	out = append(out, secUser{User: access.User{Name: "viewer-ingest-gbr", Nation: "GBR", Clearance: label.Restricted, Roles: []access.Role{access.Viewer, access.Ingest}},
-		api: w.a.as(tok), vis: store.Visibility{Nation: "GBR", Classifications: w.scheme.Covered(label.Restricted), Public: w.scheme.Public}})
+		api: w.a.as(tok), vis: label.Visibility{Nation: "GBR", Classifications: w.scheme.Covered(label.Restricted), Public: w.scheme.Public}})
 	return out
 }
 

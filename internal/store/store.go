@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/access"
@@ -83,29 +82,11 @@ type Query struct {
 	SourceID string
 	// Visible, when set, keeps only the observations a reader may see.
 	// Every query made for a user sets it.
-	Visible *Visibility
+	Visible *label.Visibility
 	// After is the cursor of the last observation of the previous page.
 	After *Cursor
 	// Limit is the page size; it must be positive.
 	Limit int
-}
-
-// Visibility says which records a reader may see: those whose
-// classification is one of Classifications and which are released to
-// Nation, or whose classification is Public (released to everyone).
-type Visibility struct {
-	Nation          string
-	Classifications []label.Classification
-	// Public is the scheme's public classification; "" if it has none.
-	Public label.Classification
-}
-
-// Allows reports whether a record with label l is visible.
-func (v Visibility) Allows(l label.Label) bool {
-	if !slices.Contains(v.Classifications, l.Classification) {
-		return false
-	}
-	return (v.Public != "" && l.Classification == v.Public) || slices.Contains(l.RelTo, v.Nation)
 }
 
 // Cursor marks a position in the order observations are returned in.

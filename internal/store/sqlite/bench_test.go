@@ -56,10 +56,10 @@ func BenchmarkQuery(b *testing.B) {
 	scheme := label.DefaultScheme()
 	for _, tc := range []struct {
 		name string
-		vis  *store.Visibility
+		vis  *label.Visibility
 	}{
 		{"unfiltered", nil},
-		{"labels", &store.Visibility{Nation: "GBR", Classifications: scheme.Covered(label.Secret), Public: scheme.Public}},
+		{"labels", &label.Visibility{Nation: "GBR", Classifications: scheme.Covered(label.Secret), Public: scheme.Public}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(3, 4))

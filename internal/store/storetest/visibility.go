@@ -52,7 +52,7 @@ func testVisibility(t *testing.T, h Harness) {
 	}
 	for _, nation := range append(nations, "USA") {
 		for _, clearance := range scheme.Levels {
-			v := store.Visibility{Nation: nation, Classifications: scheme.Covered(clearance), Public: scheme.Public}
+			v := label.Visibility{Nation: nation, Classifications: scheme.Covered(clearance), Public: scheme.Public}
 			var want []string
 			for _, o := range obs {
 				if v.Allows(labels[o.ID]) {
@@ -86,7 +86,7 @@ func testVisibility(t *testing.T, h Harness) {
 			}
 		}
 	}
-	none := store.Visibility{Nation: "FRA"}
+	none := label.Visibility{Nation: "FRA"}
 	if page, err := h.Store.QueryObservations(ctx(t), store.Query{Visible: &none, Limit: 10}); err != nil || len(page.Observations) != 0 {
 		t.Errorf("a reader cleared for nothing: %d observations, %v", len(page.Observations), err)
 	}
