@@ -179,9 +179,6 @@ func scaleConfig() Config {
 // the target (0.95), so that it is stable; BenchmarkAssociate reports the
 // figures for a minute of sounds and at ten times the rate.
 func TestScale(t *testing.T) {
-	if testing.Short() {
-		t.Skip("scale test")
-	}
 	f := baseFront(50, 40, 1)
 	syn := f.generate()
 	start := time.Now()

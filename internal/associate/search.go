@@ -45,7 +45,7 @@ type scratch struct {
 	top      []candidate // the best screened candidates so far, best first
 	screened []candidate
 	best     []candidate
-	todo     []int // neighbours still to look at
+	pending     []int // neighbours still to look at
 	members  []member
 	prev     []member
 	swapped  []*hypothesis
@@ -431,21 +431,21 @@ func (a *Associator) extend(cand *candidate, seed pick, nb []neighbour, rate flo
 	}
 	cand.n = 3
 	cand.score = evidence(0, seed.sigma*seed.sigma, rate) + evidence(0, sb*sb, rate) + evidence(0, scc*scc, rate)
-	todo := a.scratch.todo[:0]
+	pending := a.scratch.pending[:0]
 	for k := range nb {
 		if k != h.b && k != h.c && nb[k].d <= cfg.MaxRangeM+dist(st.x[0], st.x[1]) {
-			todo = append(todo, k)
+			pending = append(pending, k)
 		}
 	}
 	m := 3
-	for len(todo) > 0 {
+	for len(pending) > 0 {
 		best, bestV, bestH, bestD := -1, math.Inf(1), [3]float64{}, 0.0
-		for i := 0; i < len(todo); {
-			k := todo[i]
+		for i := 0; i < len(pending); {
+			k := pending[i]
 			hv, d := gradient(st.x[0], st.x[1], nb[k].e, nb[k].n, c)
 			if d > cfg.MaxRangeM {
-				todo[i] = todo[len(todo)-1]
-				todo = todo[:len(todo)-1]
+				pending[i] = pending[len(pending)-1]
+				pending = pending[:len(pending)-1]
 				continue
 			}
 			if v := st.variance(hv); v < bestV {
@@ -456,9 +456,9 @@ func (a *Associator) extend(cand *candidate, seed pick, nb []neighbour, rate flo
 		if best < 0 {
 			break
 		}
-		k := todo[best]
-		todo[best] = todo[len(todo)-1]
-		todo = todo[:len(todo)-1]
+		k := pending[best]
+		pending[best] = pending[len(pending)-1]
+		pending = pending[:len(pending)-1]
 		m++
 		gate := min(3*math.Sqrt(bestV+seed.sigma*seed.sigma), maxGate*cfg.MaxResidualS)
 		r, p, found := a.nearestPick(nb[k].s, cand.class, st.x[2]+bestD/c, gate)
@@ -471,7 +471,7 @@ func (a *Associator) extend(cand *candidate, seed pick, nb []neighbour, rate flo
 		cand.score += evidence(r, bestV+sp*sp, rate)
 		st.update(bestH, r, sp)
 	}
-	a.scratch.todo = todo
+	a.scratch.pending = pending
 	cand.x, cand.y, cand.t0 = st.x[0], st.x[1], st.x[2]
 	return a.enough(cand.n, m)
 }
