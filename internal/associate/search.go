@@ -45,7 +45,7 @@ type scratch struct {
 	top      []candidate // the best screened candidates so far, best first
 	screened []candidate
 	best     []candidate
-	pending     []int // neighbours still to look at
+	pending  []int // neighbours still to look at
 	members  []member
 	prev     []member
 	swapped  []*hypothesis
