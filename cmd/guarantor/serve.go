@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guarantor-project/guarantor/internal/incident"
 	"github.com/guarantor-project/guarantor/internal/server"
 	"github.com/guarantor-project/guarantor/internal/store/sqlite"
 	"github.com/guarantor-project/guarantor/internal/terms"
@@ -155,6 +156,12 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 	// After the server has stopped: sign the final state, then close the store.
 	defer func() { stopCheckpoints(); <-cpDone }()
 
+	// Fusion follows the stored observations and stores incidents.
+	fusionCtx, stopFusion := context.WithCancel(context.WithoutCancel(ctx))
+	fusionDone := make(chan struct{})
+	go func() { defer close(fusionDone); srv.RunFusion(fusionCtx, incident.Config{}) }()
+	defer func() { stopFusion(); <-fusionDone }()
+
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
@@ -184,6 +191,7 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 	log.Info("stopping: finishing requests in flight", "timeout", o.shutdown.String())
 	sctx, cancel := context.WithTimeout(context.Background(), o.shutdown)
 	defer cancel()
+	hs.RegisterOnShutdown(srv.EndStreams) // so that shutdown does not wait for them
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -112,6 +112,13 @@ type Detection struct {
 	// in its evidence; values below MaxResidualS/3, zero included, count
 	// as MaxResidualS/3.
 	SigmaS float64
+	// SpeedOfSound is the speed of sound in m/s along the detection's path,
+	// from the temperature the sensor reported; 0 means
+	// Config.SpeedOfSound. It must be within 10 % of Config.SpeedOfSound.
+	// Over 20 km a speed 1 % off moves an arrival by 0.6 s, six times the
+	// default tolerance, so a network whose air is not at the configured
+	// temperature needs it.
+	SpeedOfSound float64
 	// Class is the sensor's classification of the sound ("launch",
 	// "impact", "airburst", "unknown" or empty, in any case). An event never
 	// holds two detections of different known classes; "unknown" and empty

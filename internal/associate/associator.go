@@ -49,6 +49,7 @@ type pick struct {
 	ns     int64   // arrival, Unix nanoseconds
 	t      float64 // arrival, seconds since epochUnix
 	sigma  float64 // seconds, at least MaxResidualS/3
+	c      float64 // speed of sound along its path, m/s
 	sensor int32
 	state  pickState
 	// mark is the last round in which a waiting hypothesis could take
@@ -96,6 +97,24 @@ func fromSeconds(s float64) time.Time {
 	return time.Unix(epochUnix, 0).Add(time.Duration(math.Round(s * 1e9))).UTC()
 }
 
+// maxSpeedDeviation is how far, as a fraction, a detection's speed of
+// sound may be from Config.SpeedOfSound.
+const maxSpeedDeviation = 0.1
+
+// speedAt is the speed of sound at sensor s about time t: that of the
+// sensor's detection nearest in time, as the air changes slowly.
+func (a *Associator) speedAt(s int32, t float64) float64 {
+	tr := &a.tracks[s]
+	k, _ := slices.BinarySearch(tr.t, t)
+	switch {
+	case len(tr.t) == 0:
+		return a.cfg.SpeedOfSound
+	case k == len(tr.t) || (k > 0 && t-tr.t[k-1] < tr.t[k]-t):
+		k--
+	}
+	return a.picks[tr.p[k]].c
+}
+
 // New returns an Associator for the sensors with the configuration (zero
 // fields take their defaults).
 func New(sensors []Sensor, cfg Config) (*Associator, error) {
@@ -110,7 +129,7 @@ func New(sensors []Sensor, cfg Config) (*Associator, error) {
 	return &Associator{
 		net:     nw,
 		cfg:     cfg,
-		horizon: cfg.MaxRangeM/cfg.SpeedOfSound + (maxGate+1)*cfg.MaxResidualS,
+		horizon: cfg.MaxRangeM/(cfg.SpeedOfSound*(1-maxSpeedDeviation)) + (maxGate+1)*cfg.MaxResidualS,
 		byID:    make(map[string]int32),
 		tracks:  make([]track, len(sensors)),
 		gen:     math.Inf(-1),
@@ -152,7 +171,7 @@ func (a *Associator) Add(detections ...Detection) error {
 		s := a.net.index[d.Sensor]
 		a.picks = append(a.picks, pick{
 			id: d.ID, class: normClass(d.Class), ns: ns, t: t,
-			sigma: max(d.SigmaS, a.cfg.MaxResidualS/3), sensor: s,
+			sigma: max(d.SigmaS, a.cfg.MaxResidualS/3), sensor: s, c: cmp.Or(d.SpeedOfSound, a.cfg.SpeedOfSound),
 		})
 		a.byID[d.ID] = i
 		a.seeds = append(a.seeds, i)
@@ -169,6 +188,8 @@ func (a *Associator) check(d Detection, seen map[string]struct{}) error {
 		return fmt.Errorf("time %v out of range", d.Time)
 	case d.SigmaS < 0 || math.IsNaN(d.SigmaS) || math.IsInf(d.SigmaS, 0):
 		return fmt.Errorf("sigma %g s: want a finite number at least 0", d.SigmaS)
+	case d.SpeedOfSound != 0 && !(math.Abs(d.SpeedOfSound-a.cfg.SpeedOfSound) <= maxSpeedDeviation*a.cfg.SpeedOfSound):
+		return fmt.Errorf("speed of sound %g m/s: want 0 or within 10%% of %g m/s", d.SpeedOfSound, a.cfg.SpeedOfSound)
 	}
 	if _, ok := a.net.index[d.Sensor]; !ok {
 		return fmt.Errorf("unknown sensor %q", d.Sensor)

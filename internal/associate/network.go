@@ -108,15 +108,21 @@ func newNetwork(sensors []Sensor, cfg Config) (*network, error) {
 
 // maxHelperPairs is how many pairs of helpers a sensor has: if one of the
 // first pair missed a sound, the next pairs can still find it.
-const maxHelperPairs = 3
+const maxHelperPairs = 8
 
-// chooseHelpers returns the pairs of helpers of a sensor: of its four
-// nearest neighbours close enough to hear what it hears nearby, the pairs
-// not nearly in line with it, nearest first.
+// helperCandidates is how many of a sensor's nearest neighbours its
+// helpers are chosen from. Where sensors lie nearly in a line (along a
+// front), the nearest four make few pairs that are not in line with the
+// seed's sensor.
+const helperCandidates = 6
+
+// chooseHelpers returns the pairs of helpers of a sensor: of its nearest
+// neighbours close enough to hear what it hears nearby, the pairs not
+// nearly in line with it, nearest first.
 func chooseHelpers(nb []neighbour, rangeM float64) []helpers {
 	var near []int
 	for i := range nb {
-		if nb[i].d > 0 && nb[i].d <= 1.5*rangeM && len(near) < 4 {
+		if nb[i].d > 0 && nb[i].d <= 1.5*rangeM && len(near) < helperCandidates {
 			near = append(near, i)
 		}
 	}

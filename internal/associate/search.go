@@ -12,21 +12,24 @@ import (
 // scale test (10 ms timing, 10 % false detections, 5 % misses) and are
 // dimensionless or relative to the configuration.
 const (
-	// helperPairs is how many of a sensor's pairs of helpers a seed tries:
-	// the second finds the sounds one of the first pair missed. It is tried
-	// only when the first finds no event heard by tryAgainFrac of the
-	// sensors in range.
+	// helperPairs is how many of a sensor's pairs of helpers a seed tries,
+	// counting only pairs that both heard something when the seed's sound
+	// could have reached them: the second finds the sounds one of the first
+	// pair missed. It is tried only when the first finds no event heard by
+	// tryAgainFrac of the sensors in range.
 	helperPairs  = 2
 	tryAgainFrac = 0.75
 	// Candidate sources are checked in two stages. The first screens each
 	// with the sensors nearest the seed's: a chance alignment rarely
-	// survives screenProbes of them with at most screenMisses misses. The
+	// survives screenProbes of them with at most screenMisses misses (a
+	// sensor in the outer half of the range, which misses more often,
+	// counts half; see missWeight). The
 	// best screenKeep go to the second stage, which looks at every sensor
 	// in range, and the best topK of those are refined into hypotheses:
 	// the best by one seed's search is not always the true one, and
 	// acceptance, which sees every seed's hypotheses, chooses better.
 	screenProbes = 6
-	screenMisses = 1
+	screenMisses = 2
 	screenKeep   = 24
 	topK         = 3
 	// maxGate bounds a verification gate, in units of MaxResidualS.
@@ -122,13 +125,18 @@ func (a *Associator) generate(i int32) []*hypothesis {
 		return nil
 	}
 	var out []*hypothesis
-	for k, h := range a.net.help[seed.sensor] {
-		if k == helperPairs {
+	tried := 0
+	for _, h := range a.net.help[seed.sensor] {
+		if tried == helperPairs {
 			break
 		}
 		var fb, fc int
 		sc.bs, fb = a.window(sc.bs[:0], nb[h.b], seed)
 		sc.cs, fc = a.window(sc.cs[:0], nb[h.c], seed)
+		if len(sc.bs) == 0 || len(sc.cs) == 0 {
+			continue // a helper heard nothing: the pair can fix nothing
+		}
+		tried++
 		bs, cs := limitPairs(sc.bs, sc.cs, &fb, &fc, a.cfg.MaxPairs)
 		a.pairs(seed, h, nb, bs, cs, rate)
 		out = a.secondStage(seed, nb, rate)
@@ -165,7 +173,7 @@ func (a *Associator) strong(hy *hypothesis) bool {
 // of the helpers' picks bs and cs.
 func (a *Associator) pairs(seed pick, h helpers, nb []neighbour, bs, cs []int32, rate float64) {
 	sc := &a.scratch
-	c := a.cfg.SpeedOfSound
+	c := seed.c
 	hb, hc := nb[h.b], nb[h.c]
 	kb0 := (hb.d * hb.d) / 2
 	kc0 := (hc.d * hc.d) / 2
@@ -300,7 +308,7 @@ func (a *Associator) pickRate(p int32) float64 {
 // depend on when acceptance ran.
 func (a *Associator) window(buf []int32, nb neighbour, seed pick) ([]int32, int) {
 	slack := 2 * a.cfg.MaxResidualS
-	w := min(nb.d/a.cfg.SpeedOfSound+slack, a.horizon)
+	w := min(nb.d/(seed.c*(1-maxSpeedDeviation))+slack, a.horizon)
 	tr := &a.tracks[nb.s]
 	lo, _ := slices.BinarySearch(tr.t, seed.t-w)
 	mid, _ := slices.BinarySearch(tr.t, seed.t-slack)
@@ -346,7 +354,7 @@ func limitPairs(bs, cs []int32, fb, fc *int, maxPairs int) ([]int32, []int32) {
 // whether cand survives, with cand.score its evidence so far.
 func (a *Associator) screen(cand *candidate, seed pick, nb []neighbour, h helpers, rate float64) bool {
 	cfg := &a.cfg
-	c := cfg.SpeedOfSound
+	c := seed.c
 	wide := maxGate * cfg.MaxResidualS
 	var st state
 	inited := false
@@ -355,7 +363,7 @@ func (a *Associator) screen(cand *candidate, seed pick, nb []neighbour, h helper
 	// The score is Σ log-likelihood ratios: per fit, −log(rate·√(2πv)) −
 	// r²/2v, summed as n·(−log(rate·√2π)) − ½·log Πv − Σ r²/2v.
 	n, prodV, sumR := 0, 1.0, 0.0
-	misses, probes := 0, 0
+	misses, probes := 0.0, 0
 	for k := range nb {
 		if probes == screenProbes || nb[k].d > reach {
 			break
@@ -368,11 +376,12 @@ func (a *Associator) screen(cand *candidate, seed pick, nb []neighbour, h helper
 			continue
 		}
 		probes++
-		pred := t0 + d/c
+		ck := a.speedAt(nb[k].s, t0+d/c)
+		pred := t0 + d/ck
 		tr := &a.tracks[nb[k].s]
 		j, _ := slices.BinarySearch(tr.t, pred-wide)
 		if j == len(tr.t) || tr.t[j] > pred+wide {
-			if misses++; misses > screenMisses {
+			if misses += missWeight(d, cfg.MaxRangeM); misses > screenMisses {
 				return false
 			}
 			continue
@@ -384,7 +393,7 @@ func (a *Associator) screen(cand *candidate, seed pick, nb []neighbour, h helper
 			}
 			inited = true
 		}
-		hv, _ := gradient(x, y, nb[k].e, nb[k].n, c)
+		hv, _ := gradient(x, y, nb[k].e, nb[k].n, ck)
 		v := st.variance(hv)
 		gate := min(3*math.Sqrt(v+seed.sigma*seed.sigma), wide)
 		p, r := int32(-1), 0.0
@@ -397,7 +406,7 @@ func (a *Associator) screen(cand *candidate, seed pick, nb []neighbour, h helper
 			}
 		}
 		if p < 0 {
-			if misses++; misses > screenMisses {
+			if misses += missWeight(d, cfg.MaxRangeM); misses > screenMisses {
 				return false
 			}
 			continue
@@ -416,13 +425,24 @@ func (a *Associator) screen(cand *candidate, seed pick, nb []neighbour, h helper
 	return true
 }
 
+// missWeight is what a miss at a sensor d metres from a candidate source
+// counts against it: a whole miss within half the range, where a sensor
+// hears nearly every sound, and half a miss beyond, where sounds fade and
+// misses are common.
+func missWeight(d, rangeM float64) float64 {
+	if d <= rangeM/2 {
+		return 1
+	}
+	return 0.5
+}
+
 // extend is the second stage of verification: it looks for a detection at
 // every sensor in range of cand, the one whose arrival it predicts most
 // precisely first, updating cand with each, and scores it. It reports
 // whether enough sensors fit for an event.
 func (a *Associator) extend(cand *candidate, seed pick, nb []neighbour, rate float64) bool {
 	cfg := &a.cfg
-	c := cfg.SpeedOfSound
+	c := seed.c
 	h := cand.h
 	sb, scc := a.picks[cand.jb].sigma, a.picks[cand.jc].sigma
 	st, ok := initialState(cand, seed, nb[h.b], nb[h.c], sb, scc, c)
@@ -439,17 +459,19 @@ func (a *Associator) extend(cand *candidate, seed pick, nb []neighbour, rate flo
 	}
 	m := 3
 	for len(pending) > 0 {
-		best, bestV, bestH, bestD := -1, math.Inf(1), [3]float64{}, 0.0
+		best, bestV, bestH, bestD, bestC := -1, math.Inf(1), [3]float64{}, 0.0, c
 		for i := 0; i < len(pending); {
 			k := pending[i]
-			hv, d := gradient(st.x[0], st.x[1], nb[k].e, nb[k].n, c)
+			d := dist(st.x[0]-nb[k].e, st.x[1]-nb[k].n)
+			ck := a.speedAt(nb[k].s, st.x[2]+d/c)
+			hv, _ := gradient(st.x[0], st.x[1], nb[k].e, nb[k].n, ck)
 			if d > cfg.MaxRangeM {
 				pending[i] = pending[len(pending)-1]
 				pending = pending[:len(pending)-1]
 				continue
 			}
 			if v := st.variance(hv); v < bestV {
-				best, bestV, bestH, bestD = i, v, hv, d
+				best, bestV, bestH, bestD, bestC = i, v, hv, d, ck
 			}
 			i++
 		}
@@ -461,7 +483,7 @@ func (a *Associator) extend(cand *candidate, seed pick, nb []neighbour, rate flo
 		pending = pending[:len(pending)-1]
 		m++
 		gate := min(3*math.Sqrt(bestV+seed.sigma*seed.sigma), maxGate*cfg.MaxResidualS)
-		r, p, found := a.nearestPick(nb[k].s, cand.class, st.x[2]+bestD/c, gate)
+		r, p, found := a.nearestPick(nb[k].s, cand.class, st.x[2]+bestD/bestC, gate)
 		if !found {
 			continue
 		}
@@ -611,7 +633,7 @@ func (a *Associator) refine(hy *hypothesis) bool {
 	lo, hi := hy.seedT-a.horizon, hy.seedT+a.horizon
 	for k := range hy.members {
 		mb := &hy.members[k]
-		want := t0 + dist(x-mb.e, y-mb.n)/cfg.SpeedOfSound
+		want := t0 + dist(x-mb.e, y-mb.n)/a.picks[mb.p].c
 		tr := &a.tracks[a.picks[mb.p].sensor]
 		mb.lo = int32(len(hy.alts))
 		j, _ := slices.BinarySearch(tr.t, max(want-cfg.MaxResidualS, lo))
@@ -651,7 +673,8 @@ func (a *Associator) rescore(hy *hypothesis) {
 
 // residual is a member's arrival time less the one hy predicts.
 func (a *Associator) residual(hy *hypothesis, mb member) float64 {
-	return a.picks[mb.p].t - hy.t0 - dist(hy.x-mb.e, hy.y-mb.n)/a.cfg.SpeedOfSound
+	pk := &a.picks[mb.p]
+	return pk.t - hy.t0 - dist(hy.x-mb.e, hy.y-mb.n)/pk.c
 }
 
 // claimedAlts counts hy's alternatives that accepted events have claimed.
@@ -675,7 +698,7 @@ func (a *Associator) reassign(hy *hypothesis) bool {
 	for iter := 0; iter < 2; iter++ {
 		kept := hy.members[:0]
 		for _, mb := range hy.members {
-			want := t0 + dist(x-mb.e, y-mb.n)/a.cfg.SpeedOfSound
+			want := t0 + dist(x-mb.e, y-mb.n)/a.picks[mb.p].c
 			best, bestCost := int32(-1), math.Inf(1)
 			for _, p := range hy.alts[mb.lo:mb.hi] {
 				pk := &a.picks[p]
@@ -764,7 +787,7 @@ func (hy *hypothesis) memberHolding(p int32) *member {
 // residual from hy's fit.
 func (a *Associator) misfit(hy *hypothesis, mb member, p int32) float64 {
 	pk := &a.picks[p]
-	r := (pk.t - hy.t0 - dist(hy.x-mb.e, hy.y-mb.n)/a.cfg.SpeedOfSound) / pk.sigma
+	r := (pk.t - hy.t0 - dist(hy.x-mb.e, hy.y-mb.n)/pk.c) / pk.sigma
 	return r * r / 2
 }
 
@@ -805,8 +828,9 @@ func (a *Associator) collect(buf []member, hy *hypothesis, nb []neighbour, x, y,
 			return
 		}
 		m++
-		if r, p, ok := a.nearestPick(s, hy.class, t0+d/cfg.SpeedOfSound, tol); ok {
-			if t := r + t0 + d/cfg.SpeedOfSound; t >= lo && t <= hi {
+		c := a.speedAt(s, t0+d/cfg.SpeedOfSound)
+		if r, p, ok := a.nearestPick(s, hy.class, t0+d/c, tol); ok {
+			if t := r + t0 + d/c; t >= lo && t <= hi {
 				buf = append(buf, member{p: p, e: e, n: n})
 				hy.class = cmp.Or(hy.class, a.picks[p].class)
 			}
@@ -822,11 +846,11 @@ func (a *Associator) collect(buf []member, hy *hypothesis, nb []neighbour, x, y,
 // fit is a weighted Gauss–Newton fit of source and origin time to the
 // members' arrival times, from (x, y, t0).
 func (a *Associator) fit(ms []member, x, y, t0 float64) (float64, float64, float64) {
-	c := a.cfg.SpeedOfSound
 	for iter := 0; iter < 10; iter++ {
 		var n00, n01, n02, n11, n12, n22, g0, g1, g2 float64
 		for _, mb := range ms {
 			p := &a.picks[mb.p]
+			c := p.c
 			dx, dy := x-mb.e, y-mb.n
 			d := math.Max(dist(dx, dy), 1)
 			r := p.t - t0 - d/c

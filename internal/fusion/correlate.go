@@ -46,6 +46,9 @@ type Incident struct {
 	// ID is "inc-" and the id of the evidence that opened it.
 	ID    string
 	Class Class
+	// Role is what its evidence places: RoleOrigin or RoleImpact when any
+	// piece places that, else RoleUnknown.
+	Role Role
 	// Start and End bound the times of its evidence.
 	Start, End time.Time
 	// Position is the information-weighted mean of its independent
@@ -87,14 +90,15 @@ type Change struct {
 // Correlator fuses evidence into incidents as it arrives. It holds the
 // incidents still open; it is not safe for concurrent use.
 type Correlator struct {
-	cfg  Config
-	open []*Incident
-	seen map[string]string // evidence id → incident id, for evidence already added
+	cfg    Config
+	open   []*Incident
+	seen   map[string]string // evidence id → incident id, for evidence already added
+	merged map[string]string // absorbed incident id → the open incident it is part of
 }
 
 // NewCorrelator returns a correlator with no open incidents.
 func NewCorrelator(cfg Config) *Correlator {
-	return &Correlator{cfg: cfg.withDefaults(), seen: map[string]string{}}
+	return &Correlator{cfg: cfg.withDefaults(), seen: map[string]string{}, merged: map[string]string{}}
 }
 
 // Add fuses one piece of evidence and returns the incident it created or
@@ -139,6 +143,12 @@ func (c *Correlator) Add(e Evidence) (Change, error) {
 			c.seen[oe.ID] = best.ID
 		}
 		ch.Absorbed = append(ch.Absorbed, other.ID)
+		c.merged[other.ID] = best.ID
+		for id, into := range c.merged {
+			if into == other.ID {
+				c.merged[id] = best.ID
+			}
+		}
 		c.open = slices.DeleteFunc(c.open, func(in *Incident) bool { return in == other })
 		c.refresh(best)
 	}
@@ -156,11 +166,26 @@ func (c *Correlator) Close(now time.Time) []Incident {
 			for _, e := range in.Evidence {
 				delete(c.seen, e.ID)
 			}
+			for id, into := range c.merged {
+				if into == in.ID {
+					delete(c.merged, id)
+				}
+			}
 			return true
 		}
 		return false
 	})
 	return closed
+}
+
+// IncidentOf returns the id of the open incident that holds the evidence
+// with the given id, or that absorbed the incident with the given id; ""
+// when there is none.
+func (c *Correlator) IncidentOf(id string) string {
+	if into, ok := c.merged[id]; ok {
+		return into
+	}
+	return c.seen[id]
 }
 
 // Open returns the incidents still open, oldest first.
@@ -176,7 +201,7 @@ func (c *Correlator) Open() []Incident {
 // compatible says whether e may join in, and how far it is (the squared
 // Mahalanobis distance of the positions).
 func (c *Correlator) compatible(in *Incident, e Evidence) (float64, bool) {
-	if in.Class != e.Class || !c.closeInTime(in.Start, in.End, e.Time, e.TimeSigma) {
+	if in.Class != e.Class || !in.Role.compatible(e.Role) || !c.closeInTime(in.Start, in.End, e.Time, e.TimeSigma) {
 		return 0, false
 	}
 	d := mahalanobis2(in.Position, in.Cov, e.Position, e.Cov)
@@ -187,7 +212,7 @@ func (c *Correlator) compatible(in *Incident, e Evidence) (float64, bool) {
 // one with it, if any.
 func (c *Correlator) mergeable(in *Incident) *Incident {
 	for _, other := range c.open {
-		if other == in || other.Class != in.Class {
+		if other == in || other.Class != in.Class || !other.Role.compatible(in.Role) {
 			continue
 		}
 		if !c.closeInTime(in.Start, in.End, other.Start, 0) && !c.closeInTime(in.Start, in.End, other.End, 0) {
@@ -211,6 +236,7 @@ func (c *Correlator) closeInTime(start, end, t time.Time, sigma time.Duration) b
 func (c *Correlator) refresh(in *Incident) {
 	in.Version++
 	in.Start, in.End = in.Evidence[0].Time, in.Evidence[0].Time
+	in.Role = RoleUnknown
 	labels := make([]label.Label, 0, len(in.Evidence))
 	for _, e := range in.Evidence {
 		if e.Time.Before(in.Start) {
@@ -220,6 +246,9 @@ func (c *Correlator) refresh(in *Incident) {
 			in.End = e.Time
 		}
 		labels = append(labels, e.Label)
+		if e.Role == RoleOrigin || e.Role == RoleImpact {
+			in.Role = e.Role
+		}
 	}
 	in.Position, in.Cov = fusePositions(perSource(in.Evidence))
 	in.Ellipse95, _ = geo.EllipseFromCov(in.Cov, 0.95) // Cov is positive definite: Evidence.Check

@@ -34,12 +34,31 @@ const (
 	ClassEquipment Class = "equipment" // equipment seen on imagery
 )
 
+// Role is what part of a fire event a piece of evidence places: where it
+// was fired from, where it landed, or either.
+type Role string
+
+// The roles of evidence. Evidence of the origin and of the impact never
+// joins one incident; RoleUnknown joins either.
+const (
+	RoleOrigin  Role = "origin"  // a launch, a shot, outgoing fire
+	RoleImpact  Role = "impact"  // an impact, an airburst, shelling of a place
+	RoleUnknown Role = "unknown" // an explosion that could be either, equipment
+)
+
+// compatible says whether evidence of roles a and b may be of one incident.
+func (a Role) compatible(b Role) bool {
+	return a == b || a == RoleUnknown || b == RoleUnknown || a == "" || b == ""
+}
+
 // Evidence is one input to fusion: where and when something happened, with
 // its uncertainties, and who reported it.
 type Evidence struct {
 	// ID names the evidence: an observation id, or an acoustic event's id.
 	ID    string
 	Class Class
+	// Role is the part of a fire event it places; empty means RoleUnknown.
+	Role Role
 	// Source is who reported it; Group is its independence group: two
 	// pieces of evidence of one group are not independent confirmations
 	// (see IndependenceGroup).
@@ -53,6 +72,9 @@ type Evidence struct {
 	// position in a local east-north frame, in square metres.
 	Position geo.LonLat
 	Cov      [2][2]float64
+	// CRLB is the Cramér–Rao lower bound on Cov for evidence located from
+	// arrival times (tdoa.Fix.CRLB), zero otherwise.
+	CRLB [2][2]float64
 	// Label is the evidence's releasability.
 	Label label.Label
 	// Observations are the ids of the observations it rests on: the
@@ -100,11 +122,16 @@ func IndependenceGroup(s observe.Source) string {
 // rules on tracks judge as a whole.
 func FromObservation(o observe.Observation) (Evidence, bool) {
 	var class Class
+	role := RoleUnknown
 	switch o.Kind {
 	case observe.KindReport:
 		class = ClassFire
+		if o.Report != nil {
+			role = reportRole(o.Report.EventType)
+		}
 	case observe.KindOSINT:
-		class = ClassFire
+		// Open sources report shelling where it landed.
+		class, role = ClassFire, RoleImpact
 	case observe.KindImagery:
 		class = ClassEquipment
 	default:
@@ -112,7 +139,7 @@ func FromObservation(o observe.Observation) (Evidence, bool) {
 	}
 	sigma := max(o.LocationUncertaintyM, 1)
 	return Evidence{
-		ID: o.ID, Class: class,
+		ID: o.ID, Class: class, Role: role,
 		Source: o.Source.ID, Group: IndependenceGroup(o.Source), Grading: o.Source.Grading,
 		Time: o.ObservedAt, TimeSigma: o.TimeUncertainty,
 		Position: geo.LonLat{Lon: o.Location.Lon, Lat: o.Location.Lat},
@@ -121,21 +148,47 @@ func FromObservation(o observe.Observation) (Evidence, bool) {
 	}, true
 }
 
+// reportRole is the role of a monitor's report: a shot is outgoing fire,
+// a burst is where a round exploded; an undetermined explosion and a
+// projectile in flight place neither for certain.
+func reportRole(t observe.EventType) Role {
+	switch t {
+	case observe.EventShot:
+		return RoleOrigin
+	case observe.EventBurst:
+		return RoleImpact
+	}
+	return RoleUnknown
+}
+
+// signalRole is the role of an acoustic detection's signal class.
+func signalRole(c observe.SignalClass) Role {
+	switch c {
+	case observe.SignalLaunch:
+		return RoleOrigin
+	case observe.SignalImpact, observe.SignalAirburst:
+		return RoleImpact
+	}
+	return RoleUnknown
+}
+
 // FromAcousticEvent makes the evidence of an acoustic event: detections
 // that an associator grouped and a locator placed (fix). The detections
 // are the observations of the arrivals the fix used, in the order of the
 // fix's arrivals; a detection the locator rejected is not evidence of the
 // event and is left out. The evidence is one source, the acoustic network,
 // graded as its best detection, and carries the most restrictive label of
-// its detections.
+// its detections. Its role is that of the detections' signal classes
+// (launch: origin; impact or airburst: impact); an associator keeps
+// launches and impacts apart, so they do not disagree.
 func FromAcousticEvent(id string, detections []observe.Observation, fix tdoa.Fix, scheme label.Scheme) (Evidence, error) {
 	if len(fix.Used) == 0 {
 		return Evidence{}, fmt.Errorf("acoustic event %s: the fix used no detection", id)
 	}
 	e := Evidence{
-		ID: id, Class: ClassFire, Source: "acoustic-network", Group: "acoustic-network",
+		ID: id, Class: ClassFire, Role: RoleUnknown, Source: "acoustic-network", Group: "acoustic-network",
 		Time: fix.EmissionTime, TimeSigma: time.Duration(fix.TimeSigmaS * float64(time.Second)),
-		Position: fix.Position, Cov: fix.Cov,
+		Position: fix.Position, Cov: fix.Cov, CRLB: fix.CRLB,
 	}
 	var labels []label.Label
 	best := -1.0
@@ -149,6 +202,9 @@ func FromAcousticEvent(id string, detections []observe.Observation, fix tdoa.Fix
 		}
 		labels = append(labels, d.Releasability)
 		e.Observations = append(e.Observations, d.ID)
+		if d.Acoustic != nil && e.Role == RoleUnknown {
+			e.Role = signalRole(d.Acoustic.SignalClass)
+		}
 	}
 	l, err := label.MostRestrictive(scheme, labels...)
 	if err != nil {

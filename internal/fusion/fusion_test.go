@@ -34,6 +34,7 @@ func TestCorrelate(t *testing.T) {
 	restricted.Group, restricted.Label = "osint:osint-1", label.Label{Classification: label.Restricted, RelTo: []string{"FRA", "GBR"}}
 	equipment := ev("e", "sat-1", 0, 0, 0.1, 0)
 	equipment.Class = ClassEquipment
+	withRole := func(e Evidence, r Role) Evidence { e.Role = r; return e }
 	tests := []struct {
 		name string
 		in   []Evidence
@@ -47,6 +48,10 @@ func TestCorrelate(t *testing.T) {
 		{"too long apart", []Evidence{ev("a", "patrol-1", 0, 0, 1, 0), ev("b", "patrol-2", 0, 0, 1, 10*time.Minute)}, [][]string{{"a"}, {"b"}}},
 		{"out of order", []Evidence{ev("b", "patrol-2", 0.3, 0, 1, time.Minute), ev("a", "patrol-1", 0, 0, 1, 0)}, [][]string{{"b", "a"}}},
 		{"other class at the same place", []Evidence{ev("a", "patrol-1", 0, 0, 1, 0), equipment}, [][]string{{"a"}, {"e"}}},
+		{"launch and impact at one place stay apart", []Evidence{withRole(ev("l", "patrol-1", 0, 0, 1, 0), RoleOrigin), withRole(ev("i", "patrol-2", 0.2, 0, 1, 0), RoleImpact)},
+			[][]string{{"l"}, {"i"}}},
+		{"an undetermined explosion joins a launch", []Evidence{withRole(ev("l", "patrol-1", 0, 0, 1, 0), RoleOrigin), withRole(ev("u", "patrol-2", 0.2, 0, 1, 0), RoleUnknown)},
+			[][]string{{"l", "u"}}},
 		// X and Y are apart; Z between them joins X and pulls it close
 		// enough to Y that they are one.
 		{"merge", []Evidence{ev("x", "patrol-1", 0, 0, 2, 0), ev("y", "patrol-2", 8.8, 0, 2, 0), ev("z", "camera-3", 4.2, 0, 1, 0)},
@@ -194,6 +199,16 @@ func TestFromObservation(t *testing.T) {
 	if !ok || e.Class != ClassFire || e.Cov[0][0] != 1500*1500 || e.Group != "monitor:SMM-1" || e.Check() != nil {
 		t.Errorf("report evidence %+v %v", e, ok)
 	}
+	for _, tc := range []struct {
+		event observe.EventType
+		want  Role
+	}{{observe.EventShot, RoleOrigin}, {observe.EventBurst, RoleImpact}, {observe.EventUndeterminedExplosion, RoleUnknown}, {observe.EventProjectileInFlight, RoleUnknown}} {
+		r := report
+		r.Report = &observe.Report{Observer: &observer, EventType: tc.event}
+		if e, _ := FromObservation(r); e.Role != tc.want {
+			t.Errorf("a report of %s has role %q, want %q", tc.event, e.Role, tc.want)
+		}
+	}
 	acoustic := report
 	acoustic.Kind, acoustic.Report, acoustic.Acoustic = observe.KindAcoustic, nil, &observe.Acoustic{SensorID: "AS-1"}
 	if _, ok := FromObservation(acoustic); ok {
@@ -221,6 +236,7 @@ func TestAcousticEventEvidence(t *testing.T) {
 			rel = label.Label{Classification: label.Confidential, RelTo: []string{"GBR", "USA"}}
 		}
 		detections = append(detections, observe.Observation{ID: fmt.Sprintf("d%d", i), Kind: observe.KindAcoustic,
+			Acoustic:   &observe.Acoustic{SensorID: fmt.Sprintf("AS-%d", i), SignalClass: observe.SignalImpact},
 			Source:     observe.Source{ID: fmt.Sprintf("AS-%d", i), Type: observe.SourceAcoustic, Grading: []string{"B2", "A2"}[i%2]},
 			ObservedAt: at, Location: observe.Point{Lon: p.Lon, Lat: p.Lat}, Releasability: rel})
 		arrivals = append(arrivals, tdoa.Arrival{Sensor: p, Time: at, SigmaS: 0.005, TemperatureC: &temp})
@@ -239,7 +255,7 @@ func TestAcousticEventEvidence(t *testing.T) {
 	if slices.Contains(e.Observations, "d5") || len(e.Observations) != 5 {
 		t.Errorf("observations %v: want the five detections without the echo", e.Observations)
 	}
-	if e.Grading != "A2" || e.Group != "acoustic-network" || e.Class != ClassFire {
+	if e.Grading != "A2" || e.Group != "acoustic-network" || e.Class != ClassFire || e.Role != RoleImpact {
 		t.Errorf("evidence %+v", e)
 	}
 	if e.Label.Classification != label.Confidential || !slices.Equal(e.Label.RelTo, []string{"GBR"}) {

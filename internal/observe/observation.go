@@ -199,7 +199,8 @@ type Sensor struct {
 	AltitudeM float64 `json:"altitude_m"`
 	// Clock describes how well the sensor's clock is disciplined.
 	Clock Clock `json:"clock"`
-	// PositionUncertaintyM is the one-sigma horizontal uncertainty of Position.
+	// PositionUncertaintyM is the one-sigma horizontal (radial) uncertainty of
+	// Position: each axis has PositionUncertaintyM/√2.
 	PositionUncertaintyM float64     `json:"position_uncertainty_m"`
 	Releasability        label.Label `json:"releasability"`
 }

@@ -160,6 +160,7 @@ func (s *Server) ingest(ctx context.Context, items itemReader) (IngestResult, in
 				res.Duplicates++
 			}
 		}
+		signal(s.fusion.wake)
 	}
 	res.Rejected, res.Errors, res.ErrorsTruncated = parsed.rejected, parsed.errors, parsed.truncated
 	if res.Errors == nil {

@@ -61,6 +61,7 @@ func (s *Server) postSensors(w http.ResponseWriter, r *http.Request) {
 			s.storeError(w, r, "sensors", err)
 			return
 		}
+		signal(s.fusion.rebuild) // acoustic detections are located from the registry
 	}
 	res.Accepted = len(good)
 	status := http.StatusOK

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/access"
+	"github.com/guarantor-project/guarantor/internal/incident"
 	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/store/storetest"
 )
 
@@ -25,6 +27,13 @@ type secWorld struct {
 	sensors map[string]label.Label // sensor id → label
 	ids     []string               // observation ids in order
 	sensIDs []string
+	// incidents are those fusion made of the observations and did not
+	// merge into others, by id; incLabels has the labels of all, merged
+	// ones too, and lastSeq is the last incident written.
+	incidents map[string]store.IncidentRecord
+	incIDs    []string
+	incLabels map[string]label.Label
+	lastSeq   int64
 	// checkpointed is how many of ids the latest checkpoint covers.
 	checkpointed int
 	cases        int // assertions made, reported in docs/security.md
@@ -92,8 +101,16 @@ func newSecWorld(t *testing.T, seed uint64) *secWorld {
 	nations := []string{"FRA", "GBR", "POL", "UKR", "USA"}
 	var obs []observe.Observation
 	kinds := []observe.Kind{observe.KindAcoustic, observe.KindReport}
+	// Every fifth observation starts a place and time that the next four
+	// report again, so that fusion makes incidents of several observations
+	// whose labels differ.
+	var lon, lat float64
 	for i := range 50 {
-		o := storetest.Obs(fmt.Sprintf("sec-%d-%02d", seed, i), 37+rng.Float64(), 48+rng.Float64(), time.Duration(i)*time.Minute)
+		if i%5 == 0 {
+			lon, lat = 37+rng.Float64(), 48+rng.Float64()
+		}
+		o := storetest.Obs(fmt.Sprintf("sec-%d-%02d", seed, i), lon+0.001*rng.Float64(), lat+0.001*rng.Float64(), time.Duration(i/5)*time.Hour+time.Duration(i%5)*time.Second)
+		o.LocationUncertaintyM = 300
 		if kinds[rng.IntN(2)] == observe.KindReport {
 			o.Kind, o.Acoustic = observe.KindReport, nil
 			o.Source.Type = observe.SourceMonitor
@@ -125,7 +142,41 @@ func newSecWorld(t *testing.T, seed uint64) *secWorld {
 		t.Fatal(err)
 	}
 	w.checkpointed = len(w.ids)
+	w.fuseIncidents(t)
 	return w
+}
+
+// fuseIncidents runs fusion over the observations, so that incidents carry
+// the most restrictive labels of random observations, and records them.
+func (w *secWorld) fuseIncidents(t *testing.T) {
+	f, err := w.a.srv.newFuser(t.Context(), incident.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.catchUp(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := w.a.store.IncidentsSince(t.Context(), 0, nil, MaxLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.incidents, w.incLabels = map[string]store.IncidentRecord{}, map[string]label.Label{}
+	for _, r := range recs {
+		w.incLabels[r.ID], w.lastSeq = r.Label, r.Seq
+		if r.MergedInto == "" {
+			w.incidents[r.ID] = r
+			w.incIDs = append(w.incIDs, r.ID)
+		}
+	}
+	multi := 0
+	for _, r := range w.incidents {
+		if len(r.Observations) > 1 {
+			multi++
+		}
+	}
+	if len(w.incidents) < 10 || multi == 0 {
+		t.Fatalf("fusion made %d incidents, %d of several observations: too few to check", len(w.incidents), multi)
+	}
 }
 
 // users makes one user per role, nation and clearance, among them nations
@@ -244,8 +295,11 @@ func (w *secWorld) checkers() map[string]checker {
 				w.sensIDs = append(w.sensIDs, "SEC-ADMIN")
 			}
 		}),
-		"GET /api/v1/sensors":      w.checkSensorList,
-		"GET /api/v1/sensors/{id}": w.checkGetSensor,
+		"GET /api/v1/incidents":        w.checkIncidentList,
+		"GET /api/v1/incidents/{id}":   w.checkGetIncident,
+		"GET /api/v1/incidents/stream": w.checkIncidentStream,
+		"GET /api/v1/sensors":          w.checkSensorList,
+		"GET /api/v1/sensors/{id}":     w.checkGetSensor,
 		// The terms are the agreement between the parties, published to
 		// everyone who may read records; they carry no nation's intelligence.
 		"GET /api/v1/terms":          gate("GET", "/api/v1/terms?at=2026-12-11T00:00:00Z", "", nil, nil),
@@ -455,5 +509,163 @@ func (w *secWorld) checkInclusion(t *testing.T, u secUser, allowed bool) {
 			t.Fatalf("proof of leaf %d for %s: %d", i, u.Name, byLeaf.status)
 		}
 		w.noRecordContent(t, u, byLeaf)
+	}
+}
+
+// checkIncidentList pages through the incidents, unfiltered and filtered,
+// and requires exactly those the user may see.
+func (w *secWorld) checkIncidentList(t *testing.T, u secUser, allowed bool) {
+	for _, q := range []string{"", "&class=fire", "&party=none", "&bbox=37,48,37.5,49"} {
+		res := u.api.do("GET", "/api/v1/incidents?limit=4"+q, "", nil)
+		if !allowed {
+			w.cases++
+			if res.status != 403 {
+				t.Fatalf("%s listed incidents: %d", u.Name, res.status)
+			}
+			return
+		}
+		got := map[string]bool{}
+		for {
+			var fc struct {
+				Features []struct {
+					ID         string `json:"id"`
+					Properties struct {
+						Releasability label.Label `json:"releasability"`
+					} `json:"properties"`
+				} `json:"features"`
+				Next string `json:"next"`
+			}
+			res.json(t, &fc)
+			for _, f := range fc.Features {
+				w.cases++
+				if !u.vis.Allows(f.Properties.Releasability) || !u.vis.Allows(w.incidents[f.ID].Label) {
+					t.Fatalf("%s (%s, cleared %s) received incident %s labelled %s", u.Name, u.Nation, u.Clearance, f.ID, w.incidents[f.ID].Label)
+				}
+				if got[f.ID] {
+					t.Fatalf("%s received incident %s twice", u.Name, f.ID)
+				}
+				got[f.ID] = true
+			}
+			if fc.Next == "" {
+				break
+			}
+			res = u.api.do("GET", "/api/v1/incidents?limit=4"+q+"&cursor="+url.QueryEscape(fc.Next), "", nil)
+		}
+		want := 0
+		for _, id := range w.incIDs {
+			r := w.incidents[id]
+			if u.vis.Allows(r.Label) && incidentMatches(r, q) {
+				want++
+			}
+		}
+		w.cases++
+		if len(got) != want {
+			t.Fatalf("%s listed %d incidents with %q, may see %d", u.Name, len(got), q, want)
+		}
+	}
+}
+
+// incidentMatches says whether an incident matches one of
+// checkIncidentList's filters.
+func incidentMatches(r store.IncidentRecord, q string) bool {
+	switch q {
+	case "":
+		return true
+	case "&class=fire":
+		return r.Class == "fire"
+	case "&party=none":
+		return r.Party == ""
+	case "&bbox=37,48,37.5,49":
+		return r.BBox[0] <= 37.5 && r.BBox[2] >= 37 && r.BBox[1] <= 49 && r.BBox[3] >= 48
+	}
+	panic("unknown filter " + q)
+}
+
+func (w *secWorld) checkGetIncident(t *testing.T, u secUser, allowed bool) {
+	labels := map[string]label.Label{}
+	for id, r := range w.incidents {
+		labels[id] = r.Label
+	}
+	w.checkGetEach(t, u, allowed, "/api/v1/incidents/", w.incIDs, labels)
+	if !allowed {
+		return
+	}
+	// The observations an incident is served with are ones the user may see.
+	for _, id := range w.incIDs {
+		if !u.vis.Allows(w.incidents[id].Label) {
+			continue
+		}
+		var in struct {
+			Observations struct {
+				Features []json.RawMessage `json:"features"`
+			} `json:"observations"`
+		}
+		u.api.do("GET", "/api/v1/incidents/"+id, "", nil).json(t, &in)
+		w.cases++
+		if len(in.Observations.Features) != len(w.incidents[id].Observations) {
+			t.Fatalf("%s got incident %s with %d of its %d observations", u.Name, id, len(in.Observations.Features), len(w.incidents[id].Observations))
+		}
+		for _, f := range in.Observations.Features {
+			o, errs := observe.Decode(f, observe.Checks{})
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			w.cases++
+			if !u.vis.Allows(o.Releasability) {
+				t.Fatalf("%s got observation %s labelled %s with incident %s", u.Name, o.ID, o.Releasability, id)
+			}
+		}
+	}
+}
+
+// checkIncidentStream reads the stream from its beginning and requires
+// exactly the incidents the user may see.
+func (w *secWorld) checkIncidentStream(t *testing.T, u secUser, allowed bool) {
+	want := 0
+	var lastVisible int64
+	for _, id := range w.incIDs {
+		if u.vis.Allows(w.incidents[id].Label) {
+			want++
+		}
+	}
+	for id, l := range w.incLabels {
+		if u.vis.Allows(l) {
+			r, err := w.a.store.Incident(t.Context(), id, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lastVisible = max(lastVisible, r.Seq)
+		}
+	}
+	status, events := readStream(t, u.api, "/api/v1/incidents/stream?after=0", lastVisible)
+	w.cases++
+	if !allowed {
+		if status != 403 {
+			t.Fatalf("%s read the incident stream: %d", u.Name, status)
+		}
+		return
+	}
+	got := 0
+	for _, ev := range events {
+		var f struct {
+			ID         string `json:"id"`
+			Properties struct {
+				MergedInto string `json:"merged_into"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal([]byte(ev.data), &f); err != nil {
+			t.Fatal(err)
+		}
+		l, ok := w.incLabels[f.ID]
+		w.cases++
+		if !ok || !u.vis.Allows(l) {
+			t.Fatalf("%s received incident %s labelled %s on the stream", u.Name, f.ID, l)
+		}
+		if f.Properties.MergedInto == "" {
+			got++
+		}
+	}
+	if got != want {
+		t.Fatalf("%s received %d incidents on the stream, may see %d", u.Name, got, want)
 	}
 }

@@ -89,6 +89,12 @@ type Server struct {
 
 	checkpointMu sync.Mutex // one checkpoint issued at a time
 
+	fusionMu sync.Mutex // guards fusion.changed
+	fusion   *fusionSignals
+	// streamsEnd is closed by EndStreams.
+	streamsEnd     chan struct{}
+	endStreamsOnce sync.Once
+
 	limits    *limiters
 	throttle  *access.Throttle
 	dummyHash string // verified for unknown users; see login
@@ -146,7 +152,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
-		limits: newLimiters(cfg.RateLimit, cfg.RateBurst), throttle: throttle, dummyHash: dummy}
+		limits: newLimiters(cfg.RateLimit, cfg.RateBurst), throttle: throttle, dummyHash: dummy,
+		fusion: newFusionSignals(), streamsEnd: make(chan struct{})}
 	if err := s.reloadTerms(ctx); err != nil {
 		return nil, err
 	}
@@ -169,6 +176,9 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/sensors", access.ManageSensors, s.postSensors},
 		{"GET", "/api/v1/sensors", access.ReadRecords, s.listSensors},
 		{"GET", "/api/v1/sensors/{id}", access.ReadRecords, s.getSensor},
+		{"GET", "/api/v1/incidents", access.ReadRecords, s.listIncidents},
+		{"GET", "/api/v1/incidents/stream", access.ReadRecords, s.streamIncidents},
+		{"GET", "/api/v1/incidents/{id}", access.ReadRecords, s.getIncident},
 		{"GET", "/api/v1/terms", access.ReadRecords, s.getTerms},
 		{"POST", "/api/v1/terms", access.ManageTerms, s.postTerms},
 		{"GET", "/api/v1/terms/versions", access.ReadRecords, s.listTermsVersions},
@@ -179,6 +189,12 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/log/proof/inclusion", access.ReadLog, s.inclusionProof},
 		{"GET", "/api/v1/log/proof/consistency", access.ReadLog, s.consistencyProof},
 	}
+}
+
+// EndStreams ends every stream of server-sent events, and those opened
+// later at once: call it when shutting down, which otherwise waits for them.
+func (s *Server) EndStreams() {
+	s.endStreamsOnce.Do(func() { close(s.streamsEnd) })
 }
 
 // Handler returns the server's HTTP handler with logging and panic recovery.

@@ -90,6 +90,7 @@ func (s *Server) LoadTerms(ctx context.Context, t terms.Terms) (store.TermsVersi
 	if err != nil {
 		return v, err
 	}
+	signal(s.fusion.rebuild) // incidents are attributed under the terms in force
 	return v, s.reloadTerms(ctx)
 }
 

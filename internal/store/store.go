@@ -28,6 +28,7 @@ type Store interface {
 	TermsVersions
 	Log
 	Accounts
+	Incidents
 	// Close waits for pending writes and releases the store.
 	Close() error
 }
@@ -44,6 +45,10 @@ type Observations interface {
 	// QueryObservations returns a page of observations matching q, ordered
 	// by observation time and then by arrival order.
 	QueryObservations(ctx context.Context, q Query) (Page, error)
+	// ObservationsSince returns up to limit observations with Seq greater
+	// than after, in arrival order: the feed fusion follows, and catches up
+	// on after a restart.
+	ObservationsSince(ctx context.Context, after int64, limit int) ([]StoredObservation, error)
 }
 
 // Outcome is what happened to one observation given to AddObservations.
@@ -274,4 +279,84 @@ type Migration struct {
 	Version   int
 	Name      string
 	AppliedAt time.Time // zero when pending
+}
+
+// Incidents keeps the incidents fusion derives from observations. An
+// incident is derived data: fusion can rebuild it from the observations,
+// which are what the tamper-evident log protects.
+type Incidents interface {
+	// PutIncidents stores incidents, each replacing the stored incident
+	// with its id unless the stored one has the same or a higher Version
+	// (a replay after a restart rewrites nothing). Every incident written
+	// gets a new Seq. All are written in one durable transaction.
+	PutIncidents(ctx context.Context, incidents []IncidentRecord) error
+	// Incident returns one incident by id; a merged incident is returned
+	// too, with MergedInto set. With vis set, an incident the reader may
+	// not see is ErrNotFound.
+	Incident(ctx context.Context, id string, vis *label.Visibility) (IncidentRecord, error)
+	// QueryIncidents returns a page of the incidents matching q that are
+	// not merged into another, newest start first.
+	QueryIncidents(ctx context.Context, q IncidentQuery) (IncidentPage, error)
+	// IncidentsSince returns up to limit incidents (merged ones included)
+	// with Seq greater than after, in Seq order, that vis allows: the
+	// changes a stream sends.
+	IncidentsSince(ctx context.Context, after int64, vis *label.Visibility, limit int) ([]IncidentRecord, error)
+}
+
+// IncidentRecord is an incident as stored: the fields queries filter on,
+// and the canonical GeoJSON Feature the API returns.
+type IncidentRecord struct {
+	ID      string
+	Version int
+	// Seq orders writes: unique and increasing, set by the store.
+	Seq int64
+	// Class is what kind of incident it is ("fire", "equipment").
+	Class string
+	// Start and End bound its time.
+	Start, End time.Time
+	// BBox is [west, south, east, north] of its 95 % ellipse.
+	BBox [4]float64
+	// Party is the attributed party, empty when not attributable.
+	Party string
+	// Confidence is its confidence level ("single_source", "corroborated").
+	Confidence string
+	// Label is its releasability: the most restrictive of its observations'.
+	Label label.Label
+	// Observations are the ids of the observations it rests on.
+	Observations []string
+	// MergedInto names the incident this one was merged into, if any.
+	MergedInto string
+	// Feature is the canonical GeoJSON Feature.
+	Feature json.RawMessage
+}
+
+// IncidentQuery selects incidents. Zero fields do not filter.
+type IncidentQuery struct {
+	// BBox is [west, south, east, north]; an incident matches when its
+	// BBox intersects it.
+	BBox *[4]float64
+	// From and To select incidents whose [Start, End] overlaps [From, To).
+	From, To time.Time
+	// Class, Party and Confidence keep only incidents with that value;
+	// Party "none" keeps the incidents not attributable.
+	Class, Party, Confidence string
+	// Visible, when set, keeps only the incidents a reader may see.
+	Visible *label.Visibility
+	// After is the cursor of the last incident of the previous page.
+	After *IncidentCursor
+	// Limit is the page size; it must be positive.
+	Limit int
+}
+
+// IncidentCursor marks a position in the order incidents are returned in.
+type IncidentCursor struct {
+	Start time.Time
+	ID    string
+}
+
+// IncidentPage is one page of a query's incidents.
+type IncidentPage struct {
+	Incidents []IncidentRecord
+	// Next is the cursor for the following page, or nil on the last page.
+	Next *IncidentCursor
 }

@@ -160,16 +160,12 @@ func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page,
 		args = append(args, q.After.ObservedAt.UnixNano(), q.After.Seq)
 	}
 	if v := q.Visible; v != nil {
-		if len(v.Classifications) == 0 {
+		conds, vargs, ok := visibleSQL(*v)
+		if !ok {
 			return store.Page{}, nil // the reader may see nothing
 		}
-		where = append(where, "classification IN ("+placeholders(len(v.Classifications))+")")
-		for _, c := range v.Classifications {
-			args = append(args, string(c))
-		}
-		// rel_to is a comma-separated list: match ",FRA," in ",FRA,GBR,".
-		where = append(where, "(classification = ? OR instr(',' || rel_to || ',', ?) > 0)")
-		args = append(args, string(v.Public), ","+v.Nation+",")
+		where = append(where, conds...)
+		args = append(args, vargs...)
 	}
 	sqlText := "SELECT seq, observed_at, received_at, body, leaf, classification, rel_to FROM observations INDEXED BY " + index
 	if len(where) > 0 {
@@ -204,6 +200,63 @@ func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page,
 		return store.Page{}, fmt.Errorf("query observations: %w", err)
 	}
 	return page, nil
+}
+
+// ObservationsSince implements store.Observations.
+func (db *DB) ObservationsSince(ctx context.Context, after int64, limit int) ([]store.StoredObservation, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("observations since %d: limit must be positive, got %d", after, limit)
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT seq, received_at, body, leaf, classification, rel_to FROM observations WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("observations since %d: %w", after, err)
+	}
+	defer rows.Close()
+	var out []store.StoredObservation
+	for rows.Next() {
+		var o store.StoredObservation
+		var received, leaf int64
+		var class, relTo string
+		if err := rows.Scan(&o.Seq, &received, &o.Feature, &leaf, &class, &relTo); err != nil {
+			return nil, fmt.Errorf("observations since %d: %w", after, err)
+		}
+		o.ReceivedAt, o.Leaf, o.Label = time.Unix(0, received).UTC(), uint64(leaf), labelOf(class, relTo)
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("observations since %d: %w", after, err)
+	}
+	return out, nil
+}
+
+// visibleSQL returns the conditions, and their arguments, that keep only
+// the rows whose classification and rel_to columns v allows: the rule of
+// label.Visibility.Allows, in SQL. It reports false when v allows nothing,
+// so the caller need not query at all.
+func visibleSQL(v label.Visibility) (conds []string, args []any, ok bool) {
+	if len(v.Classifications) == 0 {
+		return nil, nil, false
+	}
+	in := "classification IN (" + placeholders(len(v.Classifications)) + ")"
+	for _, c := range v.Classifications {
+		args = append(args, string(c))
+	}
+	var either []string
+	if v.Public != "" {
+		either = append(either, "classification = ?")
+		args = append(args, string(v.Public))
+	}
+	// Only a nation code is looked for in rel_to: "" would match the ",,"
+	// of an empty list, and "FRA,GBR" two nations at once.
+	if label.IsNationCode(v.Nation) {
+		// rel_to is a comma-separated list: match ",FRA," in ",FRA,GBR,".
+		either = append(either, "instr(',' || rel_to || ',', ?) > 0")
+		args = append(args, ","+v.Nation+",")
+	}
+	if len(either) == 0 {
+		return nil, nil, false
+	}
+	return []string{in, "(" + strings.Join(either, " OR ") + ")"}, args, true
 }
 
 // labelOf rebuilds a label from its columns.

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"Accounts", testAccounts},
 		{"Visibility", testVisibility},
 	}
+	tests = append(tests, incidentTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := open(t)

@@ -1,0 +1,271 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/incident"
+	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/store"
+)
+
+// fusionBatch is how many stored observations the fusion loop reads at once.
+const fusionBatch = 1000
+
+// errRebuild ends a fusion run whose sensors or terms changed.
+var errRebuild = errors.New("the sensors or terms changed")
+
+// fusionSignals connects the API to the fusion loop: new observations wake
+// it, a changed registry or new terms make it start over, and stored
+// incidents wake the streams.
+type fusionSignals struct {
+	wake    chan struct{} // buffered: observations were stored
+	rebuild chan struct{} // buffered: sensors or terms changed
+	changed chan struct{} // closed and replaced when incidents are stored
+}
+
+func newFusionSignals() *fusionSignals {
+	return &fusionSignals{wake: make(chan struct{}, 1), rebuild: make(chan struct{}, 1), changed: make(chan struct{})}
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// incidentsChanged returns a channel closed the next time incidents are stored.
+func (s *Server) incidentsChanged() <-chan struct{} {
+	s.fusionMu.Lock()
+	defer s.fusionMu.Unlock()
+	return s.fusion.changed
+}
+
+func (s *Server) notifyIncidents() {
+	s.fusionMu.Lock()
+	defer s.fusionMu.Unlock()
+	close(s.fusion.changed)
+	s.fusion.changed = make(chan struct{})
+}
+
+// RunFusion turns stored observations into incidents until ctx ends: it
+// replays every observation stored, in arrival order, through an incident
+// engine, then follows new ones as they are stored, and stores every
+// incident created or changed. The engine is pure, so a replay gives the
+// incidents the live run gave; a new sensor registry or new terms start the
+// replay over, so that every incident is located and attributed with what
+// is known now. A failing store is retried after a pause.
+func (s *Server) RunFusion(ctx context.Context, cfg incident.Config) {
+	for ctx.Err() == nil {
+		err := s.fuse(ctx, cfg)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, errRebuild):
+			s.log.Info("fusion starts over", "reason", err)
+			continue
+		}
+		s.log.Error("fusion stopped; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+// fuse is one run of the fusion loop, from the first stored observation.
+func (s *Server) fuse(ctx context.Context, cfg incident.Config) error {
+	select { // what was asked before this run started is in it
+	case <-s.fusion.rebuild:
+	default:
+	}
+	f, err := s.newFuser(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := f.catchUp(ctx); err != nil {
+		return err
+	}
+	s.log.Info("fusion caught up", "observations", f.count, "duration", time.Since(start).Round(time.Millisecond).String())
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.fusion.rebuild:
+			return errRebuild
+		case <-s.fusion.wake:
+		case <-tick.C:
+		}
+		if err := f.catchUp(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// fuser follows the stored observations with an incident engine.
+//
+// Its first catch-up replays what is stored, and an incident changes many
+// times on the way to the state a previous run stored. Those passing states
+// are kept, not written, and when the replay is done the last state of each
+// incident is written if it differs from the stored one: a restart writes
+// nothing, and new terms or sensors rewrite exactly what they change.
+type fuser struct {
+	s       *Server
+	eng     *incident.Engine
+	after   int64 // the last observation taken
+	count   int64 // observations taken
+	replay  bool  // the first catch-up is running
+	pending map[string]incident.Incident
+	order   []string // pending ids, in the order they first changed
+}
+
+// newFuser builds an engine for the sensors and terms stored now.
+func (s *Server) newFuser(ctx context.Context, cfg incident.Config) (*fuser, error) {
+	sensors, err := s.cfg.Store.ListSensors(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("fusion: %w", err)
+	}
+	versions, err := s.cfg.Store.ListTerms(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("fusion: %w", err)
+	}
+	cfg.Sensors, cfg.Scheme, cfg.Terms = sensors, s.cfg.Scheme, nil
+	for _, v := range versions {
+		cfg.Terms = append(cfg.Terms, v.Terms)
+	}
+	eng, err := incident.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("fusion: %w", err)
+	}
+	return &fuser{s: s, eng: eng, replay: true, pending: map[string]incident.Incident{}}, nil
+}
+
+// catchUp takes every observation stored since the last call, then tells
+// the engine the time, storing the incidents that changed.
+func (f *fuser) catchUp(ctx context.Context) error {
+	s := f.s
+	for {
+		batch, err := s.cfg.Store.ObservationsSince(ctx, f.after, fusionBatch)
+		if err != nil {
+			return fmt.Errorf("fusion: %w", err)
+		}
+		for _, so := range batch {
+			f.after = so.Seq
+			f.count++
+			o, errs := observe.Decode(so.Feature, observe.Checks{Scheme: s.cfg.Scheme})
+			if len(errs) > 0 {
+				s.log.Error("fusion: a stored observation does not decode", "seq", so.Seq, "err", errs[0])
+				continue
+			}
+			out, err := f.eng.Add(so.ReceivedAt, o)
+			if err != nil {
+				s.log.Warn("fusion: observation not fused", "id", o.ID, "err", err)
+			}
+			if err := f.store(ctx, out); err != nil {
+				return err
+			}
+		}
+		if len(batch) < fusionBatch {
+			break
+		}
+	}
+	if err := f.store(ctx, f.eng.Advance(s.now())); err != nil {
+		return err
+	}
+	if f.replay {
+		f.replay = false
+		out := incident.Output{Incidents: make([]incident.Incident, len(f.order))}
+		for i, id := range f.order {
+			out.Incidents[i] = f.pending[id]
+		}
+		f.pending, f.order = nil, nil
+		return s.storeIncidents(ctx, out)
+	}
+	return nil
+}
+
+// store stores what the engine reported, or keeps it while replaying.
+func (f *fuser) store(ctx context.Context, out incident.Output) error {
+	if !f.replay {
+		return f.s.storeIncidents(ctx, out)
+	}
+	for _, p := range out.Problems {
+		f.s.log.Error("fusion: incident not reported", "err", p)
+	}
+	for _, in := range out.Incidents {
+		if _, ok := f.pending[in.ID]; !ok {
+			f.order = append(f.order, in.ID)
+		}
+		f.pending[in.ID] = in
+	}
+	return nil
+}
+
+// storeIncidents stores what the engine reported. The engine numbers the
+// versions of one run; the store's numbers go on across runs and restarts:
+// an incident is written with the stored version plus one, and only when
+// what a reader sees changed.
+func (s *Server) storeIncidents(ctx context.Context, out incident.Output) error {
+	for _, p := range out.Problems {
+		s.log.Error("fusion: incident not reported", "err", p)
+	}
+	if len(out.Incidents) == 0 {
+		return nil
+	}
+	recs := make([]store.IncidentRecord, 0, len(out.Incidents))
+	for _, in := range out.Incidents {
+		stored, err := s.cfg.Store.Incident(ctx, in.ID, nil)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			in.Version = 1
+		case err != nil:
+			return fmt.Errorf("fusion: %w", err)
+		default:
+			in.Version = stored.Version
+			if b, err := in.MarshalJSON(); err == nil && bytes.Equal(b, stored.Feature) {
+				continue
+			}
+			in.Version++
+		}
+		rec, err := incidentRecord(in)
+		if err != nil {
+			s.log.Error("fusion: incident not stored", "id", in.ID, "err", err)
+			continue
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	if err := s.cfg.Store.PutIncidents(ctx, recs); err != nil {
+		return fmt.Errorf("fusion: %w", err)
+	}
+	s.notifyIncidents()
+	return nil
+}
+
+// incidentRecord is what the store keeps of an incident.
+func incidentRecord(in incident.Incident) (store.IncidentRecord, error) {
+	feature, err := in.MarshalJSON()
+	if err != nil {
+		return store.IncidentRecord{}, err
+	}
+	rec := store.IncidentRecord{
+		ID: in.ID, Version: in.Version, MergedInto: in.MergedInto, Label: in.Label, Feature: feature,
+		Class: string(in.Class), Start: in.Start, End: in.End,
+	}
+	if in.MergedInto != "" {
+		return rec, nil // found by id only
+	}
+	rec.BBox = in.BBox()
+	rec.Party, rec.Confidence, rec.Observations = in.Attribution.Party, string(in.Confidence.Level), in.Observations()
+	return rec, nil
+}

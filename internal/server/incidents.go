@@ -1,0 +1,268 @@
+package server
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/fusion"
+	"github.com/guarantor-project/guarantor/internal/store"
+)
+
+var incidentParams = []string{"bbox", "from", "to", "class", "party", "confidence", "limit", "cursor"}
+
+// listIncidents answers GET /api/v1/incidents with a GeoJSON
+// FeatureCollection of the incidents the reader may see, newest first.
+func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
+	vals, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "malformed query string: %v", err)
+		return
+	}
+	q, err := parseIncidentQuery(vals)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	q.Visible = s.visibility(r)
+	page, err := s.cfg.Store.QueryIncidents(r.Context(), q)
+	if err != nil {
+		s.storeError(w, r, "incidents", err)
+		return
+	}
+	var buf bytes.Buffer
+	buf.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i, in := range page.Incidents {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(in.Feature)
+	}
+	buf.WriteString(`],"numberReturned":`)
+	buf.WriteString(strconv.Itoa(len(page.Incidents)))
+	if page.Next != nil {
+		next := encodeIncidentCursor(*page.Next)
+		u := *r.URL
+		v := u.Query()
+		v.Set("cursor", next)
+		u.RawQuery = v.Encode()
+		fmt.Fprintf(&buf, `,"next":%q,"links":`, next)
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.Encode([]map[string]string{{"rel": "next", "type": "application/geo+json", "href": u.RequestURI()}})
+	}
+	buf.WriteString("}\n")
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Write(buf.Bytes())
+}
+
+// parseIncidentQuery reads the query parameters of GET /api/v1/incidents.
+func parseIncidentQuery(v url.Values) (store.IncidentQuery, error) {
+	q := store.IncidentQuery{Limit: DefaultLimit}
+	for k := range v {
+		if !slices.Contains(incidentParams, k) {
+			return q, fmt.Errorf("unknown parameter %q (known: %s)", k, strings.Join(incidentParams, ", "))
+		}
+	}
+	if b := v.Get("bbox"); b != "" {
+		box, err := parseBBox(b)
+		if err != nil {
+			return q, err
+		}
+		q.BBox = &box
+	}
+	var err error
+	if q.From, err = parseTimeParam(v, "from"); err != nil {
+		return q, err
+	}
+	if q.To, err = parseTimeParam(v, "to"); err != nil {
+		return q, err
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		return q, fmt.Errorf("from (%s) must be before to (%s)", v.Get("from"), v.Get("to"))
+	}
+	switch c := v.Get("class"); c {
+	case "", string(fusion.ClassFire), string(fusion.ClassEquipment):
+		q.Class = c
+	default:
+		return q, fmt.Errorf("class: unknown class %q (known: %s, %s)", c, fusion.ClassFire, fusion.ClassEquipment)
+	}
+	switch c := v.Get("confidence"); c {
+	case "", string(fusion.SingleSource), string(fusion.Corroborated):
+		q.Confidence = c
+	default:
+		return q, fmt.Errorf("confidence: unknown level %q (known: %s, %s)", c, fusion.SingleSource, fusion.Corroborated)
+	}
+	q.Party = v.Get("party")
+	if l := v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > MaxLimit {
+			return q, fmt.Errorf("limit: must be a whole number from 1 to %d, got %q", MaxLimit, l)
+		}
+		q.Limit = n
+	}
+	if c := v.Get("cursor"); c != "" {
+		cur, err := decodeIncidentCursor(c)
+		if err != nil {
+			return q, err
+		}
+		q.After = &cur
+	}
+	return q, nil
+}
+
+// An incident cursor is opaque to clients: the start time and id of the
+// last incident returned.
+func encodeIncidentCursor(c store.IncidentCursor) string {
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d:%s", c.Start.UnixNano(), c.ID))
+}
+
+func decodeIncidentCursor(s string) (store.IncidentCursor, error) {
+	bad := fmt.Errorf("cursor: %q is not a cursor this server returned", s)
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return store.IncidentCursor{}, bad
+	}
+	ns, id, ok := strings.Cut(string(raw), ":")
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if !ok || err != nil || id == "" {
+		return store.IncidentCursor{}, bad
+	}
+	return store.IncidentCursor{Start: time.Unix(0, n).UTC(), ID: id}, nil
+}
+
+// getIncident answers GET /api/v1/incidents/{id}: the incident's Feature
+// with, under "observations", a FeatureCollection of the observations it
+// rests on. A reader who may see the incident may see each of them: an
+// incident's label is the most restrictive of theirs.
+func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	in, err := s.cfg.Store.Incident(r.Context(), id, s.visibility(r))
+	if err != nil {
+		s.storeError(w, r, fmt.Sprintf("incident %q", id), err)
+		return
+	}
+	var buf bytes.Buffer
+	feature := bytes.TrimSuffix(bytes.TrimSpace(in.Feature), []byte("}"))
+	buf.Write(feature)
+	buf.WriteString(`,"observations":{"type":"FeatureCollection","features":[`)
+	n := 0
+	for _, oid := range in.Observations {
+		o, err := s.visibleObservation(r, oid)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // cannot happen while labels only grow more restrictive
+		}
+		if err != nil {
+			s.storeError(w, r, fmt.Sprintf("observation %q", oid), err)
+			return
+		}
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(o.Feature)
+		n++
+	}
+	fmt.Fprintf(&buf, `],"numberReturned":%d}}`+"\n", n)
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Write(buf.Bytes())
+}
+
+// Streams send a comment at least this often, so that proxies keep the
+// connection open and a client notices a dead one.
+const streamHeartbeat = 15 * time.Second
+
+// streamIncidents answers GET /api/v1/incidents/stream with server-sent
+// events: one "incident" event per incident created or changed (its
+// Feature; a merged one has merged_into), with the store's sequence number
+// as the event id. A client that reconnects with Last-Event-ID (or
+// ?after=N) receives what it missed; without, the stream starts with what
+// changes from now on.
+func (s *Server) streamIncidents(w http.ResponseWriter, r *http.Request) {
+	after := int64(-1)
+	for _, v := range []string{r.Header.Get("Last-Event-ID"), r.URL.Query().Get("after")} {
+		if v == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, "after: %q is not an event id this server sent", v)
+			return
+		}
+		after = n
+	}
+	for k := range r.URL.Query() {
+		if k != "after" {
+			writeError(w, http.StatusBadRequest, "unknown parameter %q (known: after)", k)
+			return
+		}
+	}
+	vis := s.visibility(r)
+	ctx := r.Context()
+	if after < 0 {
+		// From now on: skip to the latest change.
+		after = 0
+		for {
+			recs, err := s.cfg.Store.IncidentsSince(ctx, after, nil, MaxLimit)
+			if err != nil {
+				s.storeError(w, r, "incidents", err)
+				return
+			}
+			if len(recs) == 0 {
+				break
+			}
+			after = recs[len(recs)-1].Seq
+		}
+	}
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, ": guarantor incidents\nretry: 3000\n\n")
+	heartbeat := time.NewTicker(streamHeartbeat)
+	defer heartbeat.Stop()
+	for {
+		changed := s.incidentsChanged()
+		recs, err := s.cfg.Store.IncidentsSince(ctx, after, vis, MaxLimit)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("incident stream", "err", err)
+			}
+			return
+		}
+		rc.SetWriteDeadline(time.Now().Add(streamHeartbeat))
+		for _, in := range recs {
+			fmt.Fprintf(w, "id: %d\nevent: incident\ndata: %s\n\n", in.Seq, bytes.TrimSpace(in.Feature))
+			after = in.Seq
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+		if len(recs) == MaxLimit {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.streamsEnd:
+			return
+		case <-changed:
+		case <-heartbeat.C:
+			rc.SetWriteDeadline(time.Now().Add(streamHeartbeat))
+			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil {
+				return
+			}
+			if err := rc.Flush(); err != nil {
+				return
+			}
+		}
+	}
+}
