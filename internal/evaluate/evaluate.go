@@ -136,12 +136,12 @@ func Run(sc Scenario, cfg Config) (Report, error) {
 
 	// Run the stream: each observation at the time it was sent.
 	var (
-		acoustic  []incident.AcousticEvent
-		final     = map[string]incident.Incident{}
-		reportAt  = map[string]time.Time{} // incident id → stream time of its first report
-		sentAt    = map[string]time.Time{}
-		now  time.Time
-		busy time.Duration
+		acoustic []incident.AcousticEvent
+		final    = map[string]incident.Incident{}
+		reportAt = map[string]time.Time{} // incident id → stream time of its first report
+		sentAt   = map[string]time.Time{}
+		now      time.Time
+		busy     time.Duration
 	)
 	collect := func(out incident.Output) {
 		acoustic = append(acoustic, out.Acoustic...)
