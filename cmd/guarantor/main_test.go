@@ -443,3 +443,31 @@ func TestSimulatedScenarioIngests(t *testing.T) {
 		t.Errorf("second post: %v, want everything a duplicate", again)
 	}
 }
+
+// TestServeShutdownEndsStreams stops the server while a client follows the
+// incident stream: the stream ends and the server stops at once, rather
+// than at the end of the shutdown timeout.
+func TestServeShutdownEndsStreams(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	token := newToken(t, db, "reader", "viewer")
+	s := startServe(t, "--db", db, "--shutdown-timeout", "20s")
+	res, err := request("GET", s.base+"/api/v1/incidents/stream", token, "", nil)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("stream: %v %v", res, err)
+	}
+	defer res.Body.Close()
+	ended := make(chan error, 1)
+	go func() { _, err := io.Copy(io.Discard, res.Body); ended <- err }()
+	start := time.Now()
+	if code := s.stop(); code != 0 {
+		t.Fatalf("serve exited %d:\n%s", code, s.logs.String())
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("stopping with an open stream took %s", took)
+	}
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Error("the stream did not end when the server stopped")
+	}
+}
