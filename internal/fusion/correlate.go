@@ -92,13 +92,14 @@ type Change struct {
 type Correlator struct {
 	cfg    Config
 	open   []*Incident
-	seen   map[string]string // evidence id → incident id, for evidence already added
-	merged map[string]string // absorbed incident id → the open incident it is part of
+	byID   map[string]*Incident // the open incidents by id
+	seen   map[string]string    // evidence id → incident id, for evidence already added
+	merged map[string]string    // absorbed incident id → the open incident it is part of
 }
 
 // NewCorrelator returns a correlator with no open incidents.
 func NewCorrelator(cfg Config) *Correlator {
-	return &Correlator{cfg: cfg.withDefaults(), seen: map[string]string{}, merged: map[string]string{}}
+	return &Correlator{cfg: cfg.withDefaults(), seen: map[string]string{}, merged: map[string]string{}, byID: map[string]*Incident{}}
 }
 
 // Add fuses one piece of evidence and returns the incident it created or
@@ -109,10 +110,8 @@ func (c *Correlator) Add(e Evidence) (Change, error) {
 		return Change{}, fmt.Errorf("fuse: %w", err)
 	}
 	if id, ok := c.seen[e.ID]; ok {
-		for _, in := range c.open {
-			if in.ID == id {
-				return Change{Incident: *in}, nil
-			}
+		if in, ok := c.byID[id]; ok {
+			return Change{Incident: *in}, nil
 		}
 		return Change{}, fmt.Errorf("fuse: evidence %s was fused into incident %s, which has closed", e.ID, id)
 	}
@@ -127,6 +126,7 @@ func (c *Correlator) Add(e Evidence) (Change, error) {
 	if best == nil {
 		best = &Incident{ID: "inc-" + e.ID, Class: e.Class}
 		c.open = append(c.open, best)
+		c.byID[best.ID] = best
 		ch.Created = true
 	}
 	best.Evidence = append(best.Evidence, e)
@@ -150,6 +150,7 @@ func (c *Correlator) Add(e Evidence) (Change, error) {
 			}
 		}
 		c.open = slices.DeleteFunc(c.open, func(in *Incident) bool { return in == other })
+		delete(c.byID, other.ID)
 		c.refresh(best)
 	}
 	ch.Incident = *best
@@ -163,6 +164,7 @@ func (c *Correlator) Close(now time.Time) []Incident {
 	c.open = slices.DeleteFunc(c.open, func(in *Incident) bool {
 		if in.End.Add(c.cfg.Window).Before(now) {
 			closed = append(closed, *in)
+			delete(c.byID, in.ID)
 			for _, e := range in.Evidence {
 				delete(c.seen, e.ID)
 			}
@@ -188,6 +190,42 @@ func (c *Correlator) IncidentOf(id string) string {
 	return c.seen[id]
 }
 
+// Lookup returns the open incident with the given id.
+func (c *Correlator) Lookup(id string) (Incident, bool) {
+	if in, ok := c.byID[id]; ok {
+		return *in, true
+	}
+	return Incident{}, false
+}
+
+// Near returns the open incidents of a class whose time span comes within
+// slack of [from, to] and whose position is within about radiusM of p (a
+// quick equirectangular test that errs on the side of including).
+func (c *Correlator) Near(class Class, p geo.LonLat, radiusM float64, from, to time.Time, slack time.Duration) []Incident {
+	var out []Incident
+	for _, in := range c.open {
+		if in.Class != class || in.End.Add(slack).Before(from) || in.Start.Add(-slack).After(to) {
+			continue
+		}
+		if roughDistance(p, in.Position) > 1.01*radiusM+1 {
+			continue
+		}
+		out = append(out, *in)
+	}
+	return out
+}
+
+// roughDistance is the equirectangular distance between a and b in metres:
+// within a fraction of a percent of the geodesic one over tens of
+// kilometres, and cheap.
+func roughDistance(a, b geo.LonLat) float64 {
+	const mPerDeg = 111_320.0
+	dlon := math.Remainder(b.Lon-a.Lon, 360)
+	x := dlon * math.Cos((a.Lat+b.Lat)/2*math.Pi/180) * mPerDeg
+	y := (b.Lat - a.Lat) * 110_574.0
+	return math.Hypot(x, y)
+}
+
 // Open returns the incidents still open, oldest first.
 func (c *Correlator) Open() []Incident {
 	out := make([]Incident, len(c.open))
@@ -204,6 +242,9 @@ func (c *Correlator) compatible(in *Incident, e Evidence) (float64, bool) {
 	if in.Class != e.Class || !in.Role.compatible(e.Role) || !c.closeInTime(in.Start, in.End, e.Time, e.TimeSigma) {
 		return 0, false
 	}
+	if !c.mayGate(in.Position, in.Cov, e.Position, e.Cov) {
+		return 0, false
+	}
 	d := mahalanobis2(in.Position, in.Cov, e.Position, e.Cov)
 	return d, d <= c.cfg.Gate
 }
@@ -218,7 +259,7 @@ func (c *Correlator) mergeable(in *Incident) *Incident {
 		if !c.closeInTime(in.Start, in.End, other.Start, 0) && !c.closeInTime(in.Start, in.End, other.End, 0) {
 			continue
 		}
-		if mahalanobis2(in.Position, in.Cov, other.Position, other.Cov) <= c.cfg.Gate {
+		if c.mayGate(in.Position, in.Cov, other.Position, other.Cov) && mahalanobis2(in.Position, in.Cov, other.Position, other.Cov) <= c.cfg.Gate {
 			return other
 		}
 	}
@@ -304,6 +345,15 @@ func fusePositions(evidence []Evidence) (geo.LonLat, [2][2]float64) {
 	x := cov[0][0]*v[0] + cov[0][1]*v[1]
 	y := cov[1][0]*v[0] + cov[1][1]*v[1]
 	return frame.Inverse(x, y), cov
+}
+
+// mayGate is a quick test that two positions could be within the gate:
+// the Mahalanobis distance is at least the distance over the standard
+// deviation along the largest axis of the summed covariance, which is at
+// most the square root of its trace.
+func (c *Correlator) mayGate(a geo.LonLat, ca [2][2]float64, b geo.LonLat, cb [2][2]float64) bool {
+	d := roughDistance(a, b) / 1.01
+	return d*d <= c.cfg.Gate*(ca[0][0]+ca[1][1]+cb[0][0]+cb[1][1])
 }
 
 // mahalanobis2 is the squared Mahalanobis distance between two uncertain

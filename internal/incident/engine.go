@@ -88,7 +88,8 @@ type Engine struct {
 	corr       *fusion.Correlator
 	versions   []version
 	pending    map[string]observe.Observation // acoustic detections not yet decided
-	seen       map[string]bool                // ids of observations taken
+	seen       map[string]bool                // ids of observations taken, for SeenRetention
+	seenOrder  []seenID                       // the same, in the order taken
 	reported   map[string]reported            // open incidents as last reported
 	links      map[string]string              // incident id ↔ linked incident id
 	changed    []string                       // incidents to report, in order
@@ -96,6 +97,17 @@ type Engine struct {
 	out        Output
 	clock      time.Time // see Add
 	advanced   time.Time // the clock when last advanced
+}
+
+// SeenRetention is how long, on the engine's clock, the id of an
+// observation taken is remembered so that a re-sent copy is ignored: longer
+// than any incident stays open to it. A copy re-sent later is the caller's
+// to refuse (the store refuses a known id).
+const SeenRetention = 30 * time.Minute
+
+type seenID struct {
+	at time.Time
+	id string
 }
 
 // version is a terms version with its attributor.
@@ -192,6 +204,7 @@ func (e *Engine) Add(received time.Time, obs ...observe.Observation) (Output, er
 			continue
 		}
 		e.seen[o.ID] = true
+		e.seenOrder = append(e.seenOrder, seenID{e.clock, o.ID})
 	}
 	return e.take(), errors.Join(errs...)
 }
@@ -270,6 +283,12 @@ func (e *Engine) Advance(now time.Time) Output {
 
 func (e *Engine) advance(now time.Time) {
 	e.advanced = now
+	k := 0
+	for k < len(e.seenOrder) && e.seenOrder[k].at.Before(now.Add(-SeenRetention)) {
+		delete(e.seen, e.seenOrder[k].id)
+		k++
+	}
+	e.seenOrder = e.seenOrder[k:]
 	if e.assoc != nil {
 		e.decide(e.assoc.Flush(now.Add(-e.cfg.Lateness)))
 	}
@@ -355,15 +374,11 @@ func (e *Engine) touch(id string) {
 // take reports the incidents changed since the last step, and resets the
 // output.
 func (e *Engine) take() Output {
-	open := map[string]fusion.Incident{}
-	for _, in := range e.corr.Open() {
-		open[in.ID] = in
-	}
 	// Link before reporting, so that both ends of a new link are
 	// reported, and report the other end of a changed incident's link.
 	for _, id := range slices.Clone(e.changed) {
-		if in, ok := open[id]; ok {
-			e.link(in, open)
+		if in, ok := e.corr.Lookup(id); ok {
+			e.link(in)
 		}
 		if other, ok := e.links[id]; ok {
 			e.touch(other)
@@ -371,9 +386,9 @@ func (e *Engine) take() Output {
 	}
 	for _, id := range e.changed {
 		var rep Incident
-		in, ok := open[id]
+		in, ok := e.corr.Lookup(id)
 		if ok {
-			rep = e.report(in, open)
+			rep = e.report(in)
 		} else if into := e.corr.IncidentOf(id); into != "" {
 			last, known := e.reported[id]
 			if !known {
@@ -412,7 +427,7 @@ func (e *Engine) take() Output {
 }
 
 // report builds the reported incident from a fusion incident.
-func (e *Engine) report(in fusion.Incident, open map[string]fusion.Incident) Incident {
+func (e *Engine) report(in fusion.Incident) Incident {
 	rep := Incident{
 		ID: in.ID, Class: in.Class, Role: in.Role, Start: in.Start, End: in.End,
 		Location:   Site{Position: in.Position, Cov: in.Cov, Ellipse95: in.Ellipse95, Incident: in.ID},
@@ -437,7 +452,7 @@ func (e *Engine) report(in fusion.Incident, open map[string]fusion.Incident) Inc
 		rep.Impact = &here
 	}
 	if id, ok := e.links[in.ID]; ok {
-		if other, ok := open[id]; ok {
+		if other, ok := e.corr.Lookup(id); ok {
 			rep.Linked = id
 			s := &Site{Position: other.Position, Cov: other.Cov, Ellipse95: other.Ellipse95, Incident: other.ID}
 			if in.Role == fusion.RoleOrigin {

@@ -41,7 +41,7 @@ const (
 // minutes-wide times, such as monitors' reports, marks no rounds; such an
 // incident is linked only when it has a single candidate and is its
 // candidate's single one.
-func (e *Engine) link(in fusion.Incident, open map[string]fusion.Incident) {
+func (e *Engine) link(in fusion.Incident) {
 	if in.Role != fusion.RoleOrigin && in.Role != fusion.RoleImpact {
 		return
 	}
@@ -50,9 +50,11 @@ func (e *Engine) link(in fusion.Incident, open map[string]fusion.Incident) {
 		delete(e.links, old)
 		delete(e.links, in.ID)
 	}
-	best := e.bestPartner(in, open)
-	if best != "" && e.bestPartner(open[best], open) != in.ID {
-		best = ""
+	best := e.bestPartner(in)
+	if best != "" {
+		if other, ok := e.corr.Lookup(best); !ok || e.bestPartner(other) != in.ID {
+			best = ""
+		}
 	}
 	if best != "" {
 		e.links[in.ID], e.links[best] = best, in.ID
@@ -68,11 +70,14 @@ func (e *Engine) link(in fusion.Incident, open map[string]fusion.Incident) {
 }
 
 // bestPartner returns the candidate that fits in strictly best, or "".
-func (e *Engine) bestPartner(in fusion.Incident, open map[string]fusion.Incident) string {
+func (e *Engine) bestPartner(in fusion.Incident) string {
 	var best string
 	bestScore, second := -1, -1
-	for _, other := range open {
-		if other.ID == in.ID || other.Class != fusion.ClassFire || other.Role == in.Role || other.Role == fusion.RoleUnknown {
+	// Candidates fired up to the longest flight before, or landed up to
+	// it after.
+	longest := seconds(maxFireRangeM/slowestMPS) + flightSlack
+	for _, other := range e.corr.Near(fusion.ClassFire, in.Position, maxFireRangeM, in.Start, in.End, longest) {
+		if other.ID == in.ID || other.Role == in.Role || other.Role == fusion.RoleUnknown {
 			continue
 		}
 		if l, ok := e.links[other.ID]; ok && l != in.ID {
