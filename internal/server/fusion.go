@@ -124,7 +124,8 @@ type fuser struct {
 	count   int64 // observations taken
 	replay  bool  // the first catch-up is running
 	pending map[string]incident.Incident
-	order   []string // pending ids, in the order they first changed
+	order   []string        // pending ids, in the order they first changed
+	unassoc map[string]bool // during the replay: detection id → left unassociated
 }
 
 // newFuser builds an engine for the sensors and terms stored now.
@@ -145,7 +146,7 @@ func (s *Server) newFuser(ctx context.Context, cfg incident.Config) (*fuser, err
 	if err != nil {
 		return nil, fmt.Errorf("fusion: %w", err)
 	}
-	return &fuser{s: s, eng: eng, replay: true, pending: map[string]incident.Incident{}}, nil
+	return &fuser{s: s, eng: eng, replay: true, pending: map[string]incident.Incident{}, unassoc: map[string]bool{}}, nil
 }
 
 // catchUp takes every observation stored since the last call, then tells
@@ -186,16 +187,45 @@ func (f *fuser) catchUp(ctx context.Context) error {
 		for i, id := range f.order {
 			out.Incidents[i] = f.pending[id]
 		}
-		f.pending, f.order = nil, nil
+		var add, remove []string
+		for id, un := range f.unassoc {
+			if un {
+				add = append(add, id)
+			} else {
+				remove = append(remove, id)
+			}
+		}
+		f.pending, f.order, f.unassoc = nil, nil, nil
+		if err := s.cfg.Store.SetUnassociated(ctx, add, remove); err != nil {
+			return fmt.Errorf("fusion: %w", err)
+		}
 		return s.storeIncidents(ctx, out)
 	}
 	return nil
 }
 
+// associated lists the detections the output's acoustic events hold.
+func associated(out incident.Output) []string {
+	var ids []string
+	for _, a := range out.Acoustic {
+		ids = append(ids, a.Detections...)
+	}
+	return ids
+}
+
 // store stores what the engine reported, or keeps it while replaying.
 func (f *fuser) store(ctx context.Context, out incident.Output) error {
 	if !f.replay {
+		if err := f.s.cfg.Store.SetUnassociated(ctx, out.Unassociated, associated(out)); err != nil {
+			return fmt.Errorf("fusion: %w", err)
+		}
 		return f.s.storeIncidents(ctx, out)
+	}
+	for _, id := range out.Unassociated {
+		f.unassoc[id] = true
+	}
+	for _, id := range associated(out) {
+		f.unassoc[id] = false
 	}
 	for _, p := range out.Problems {
 		f.s.log.Error("fusion: incident not reported", "err", p)

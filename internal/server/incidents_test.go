@@ -212,6 +212,34 @@ func TestFusionIncidents(t *testing.T) {
 	}
 
 	vis := label.DefaultScheme().VisibilityFor("FRA", label.Secret) // the tester's
+	// The detections no event explains stay visible.
+	var un struct {
+		Features []struct {
+			ID         string `json:"id"`
+			Properties struct {
+				Kind string `json:"kind"`
+			} `json:"properties"`
+		} `json:"features"`
+	}
+	a.do("GET", "/api/v1/observations?unassociated=true&limit=1000", "", nil).json(t, &un)
+	inIncident := map[string]bool{}
+	for _, f := range fc.Features {
+		for _, id := range f.Properties.Observations {
+			inIncident[id] = true
+		}
+	}
+	if len(un.Features) == 0 {
+		t.Error("no detection was left unassociated in an hour of a scenario with false detections")
+	}
+	for _, f := range un.Features {
+		if f.Properties.Kind != "acoustic" || inIncident[f.ID] {
+			t.Errorf("%s (%s) is listed as unassociated", f.ID, f.Properties.Kind)
+		}
+	}
+	if res := a.do("GET", "/api/v1/observations?unassociated=maybe", "", nil); res.status != 400 {
+		t.Errorf("unassociated=maybe: %d", res.status)
+	}
+
 	head, err := a.store.IncidentsSince(t.Context(), 0, &vis, 100000)
 	if err != nil {
 		t.Fatal(err)

@@ -104,7 +104,7 @@ var (
 	maxQueryTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-var queryParams = []string{"bbox", "from", "to", "kind", "source", "limit", "cursor"}
+var queryParams = []string{"bbox", "from", "to", "kind", "source", "unassociated", "limit", "cursor"}
 
 // parseQuery reads the query parameters of GET /api/v1/observations.
 func parseQuery(v url.Values) (store.Query, error) {
@@ -138,6 +138,13 @@ func parseQuery(v url.Values) (store.Query, error) {
 		q.Kind = observe.Kind(k)
 	}
 	q.SourceID = v.Get("source")
+	switch u := v.Get("unassociated"); u {
+	case "", "false":
+	case "true":
+		q.Unassociated = true
+	default:
+		return q, fmt.Errorf("unassociated: want true or false, got %q", u)
+	}
 	if l := v.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > MaxLimit {

@@ -49,6 +49,11 @@ type Observations interface {
 	// than after, in arrival order: the feed fusion follows, and catches up
 	// on after a restart.
 	ObservationsSince(ctx context.Context, after int64, limit int) ([]StoredObservation, error)
+	// SetUnassociated records which acoustic detections fusion left
+	// unassociated (add) and which it has since placed in an event
+	// (remove), so that queries can list the detections no event explains.
+	// Unknown ids are ignored.
+	SetUnassociated(ctx context.Context, add, remove []string) error
 }
 
 // Outcome is what happened to one observation given to AddObservations.
@@ -85,6 +90,9 @@ type Query struct {
 	Kind observe.Kind
 	// SourceID keeps only observations from one source.
 	SourceID string
+	// Unassociated keeps only the acoustic detections fusion left
+	// unassociated (see SetUnassociated).
+	Unassociated bool
 	// Visible, when set, keeps only the observations a reader may see.
 	// Every query made for a user sets it.
 	Visible *label.Visibility

@@ -147,6 +147,9 @@ func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page,
 		where = append(where, "kind = ?")
 		args = append(args, string(q.Kind))
 	}
+	if q.Unassociated {
+		where = append(where, "seq IN (SELECT seq FROM unassociated)")
+	}
 	if !q.From.IsZero() {
 		where = append(where, "observed_at >= ?")
 		args = append(args, q.From.UnixNano())
@@ -200,6 +203,42 @@ func (db *DB) QueryObservations(ctx context.Context, q store.Query) (store.Page,
 		return store.Page{}, fmt.Errorf("query observations: %w", err)
 	}
 	return page, nil
+}
+
+// SetUnassociated implements store.Observations.
+func (db *DB) SetUnassociated(ctx context.Context, add, remove []string) error {
+	if len(add)+len(remove) == 0 {
+		return nil
+	}
+	err := db.write(ctx, len(add)+len(remove), func(tx *sql.Tx, _ *logAppender) error {
+		for _, op := range []struct {
+			sql string
+			ids []string
+		}{
+			{`INSERT OR IGNORE INTO unassociated (seq) SELECT seq FROM observations WHERE id = ?`, add},
+			{`DELETE FROM unassociated WHERE seq = (SELECT seq FROM observations WHERE id = ?)`, remove},
+		} {
+			if len(op.ids) == 0 {
+				continue
+			}
+			stmt, err := tx.Prepare(op.sql)
+			if err != nil {
+				return err
+			}
+			for _, id := range op.ids {
+				if _, err := stmt.Exec(id); err != nil {
+					stmt.Close()
+					return fmt.Errorf("observation %q: %w", id, err)
+				}
+			}
+			stmt.Close()
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("set unassociated: %w", err)
+	}
+	return nil
 }
 
 // ObservationsSince implements store.Observations.

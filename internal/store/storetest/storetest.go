@@ -168,6 +168,14 @@ func testQueryFilters(t *testing.T, h Harness) {
 		Obs("q-dateline-w", -179.9, 10, time.Minute),
 		osint,
 	)
+	// Fusion left two detections unassociated, then placed one in an event;
+	// unknown ids are ignored.
+	if err := h.Store.SetUnassociated(ctx(t), []string{"q-in-early", "q-out", "no-such-id"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Store.SetUnassociated(ctx(t), []string{"q-in-late"}, []string{"q-out", "no-such-id"}); err != nil {
+		t.Fatal(err)
+	}
 	box := &[4]float64{37.0, 47.5, 38.0, 48.5}
 	wide := &[4]float64{-180, -90, 180, 90}
 	tests := []struct {
@@ -189,6 +197,8 @@ func testQueryFilters(t *testing.T, h Harness) {
 		{"source", store.Query{SourceID: "sensor-q-out"}, []string{"q-out"}},
 		{"source and bbox", store.Query{SourceID: "press", BBox: box}, []string{"q-osint"}},
 		{"antimeridian", store.Query{BBox: &[4]float64{179, 0, -179, 20}}, []string{"q-dateline-e", "q-dateline-w"}},
+		{"unassociated", store.Query{Unassociated: true}, []string{"q-in-early", "q-in-late"}},
+		{"unassociated and time", store.Query{Unassociated: true, From: base.Add(time.Hour)}, []string{"q-in-late"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
