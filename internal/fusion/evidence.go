@@ -75,6 +75,8 @@ type Evidence struct {
 	// CRLB is the Cramér–Rao lower bound on Cov for evidence located from
 	// arrival times (tdoa.Fix.CRLB), zero otherwise.
 	CRLB [2][2]float64
+	// WeaponClass is the terms' weapon class the source named, if any.
+	WeaponClass string
 	// Label is the evidence's releasability.
 	Label label.Label
 	// Observations are the ids of the observations it rests on: the
@@ -142,9 +144,10 @@ func FromObservation(o observe.Observation) (Evidence, bool) {
 		ID: o.ID, Class: class, Role: role,
 		Source: o.Source.ID, Group: IndependenceGroup(o.Source), Grading: o.Source.Grading,
 		Time: o.ObservedAt, TimeSigma: o.TimeUncertainty,
-		Position: geo.LonLat{Lon: o.Location.Lon, Lat: o.Location.Lat},
-		Cov:      [2][2]float64{{sigma * sigma, 0}, {0, sigma * sigma}},
-		Label:    o.Releasability, Observations: []string{o.ID},
+		Position:    geo.LonLat{Lon: o.Location.Lon, Lat: o.Location.Lat},
+		Cov:         [2][2]float64{{sigma * sigma, 0}, {0, sigma * sigma}},
+		WeaponClass: o.WeaponClass(),
+		Label:       o.Releasability, Observations: []string{o.ID},
 	}, true
 }
 

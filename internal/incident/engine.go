@@ -435,8 +435,8 @@ func (e *Engine) report(in fusion.Incident) Incident {
 	}
 	for _, ev := range in.Evidence {
 		el, _ := geo.EllipseFromCov(ev.Cov, 0.95) // evidence covariances are positive definite
-		x := Evidence{ID: ev.ID, Role: ev.Role, Source: ev.Source, Grading: ev.Grading, Time: ev.Time,
-			Position: ev.Position, Ellipse95: el, Observations: ev.Observations}
+		x := Evidence{ID: ev.ID, Role: ev.Role, Source: ev.Source, Grading: ev.Grading, WeaponClass: ev.WeaponClass,
+			Time: ev.Time, Position: ev.Position, Ellipse95: el, Observations: ev.Observations}
 		if ev.CRLB != ([2][2]float64{}) {
 			if c, err := geo.EllipseFromCov(ev.CRLB, 0.95); err == nil {
 				x.CRLB95 = &c
@@ -444,6 +444,7 @@ func (e *Engine) report(in fusion.Incident) Incident {
 		}
 		rep.Evidence = append(rep.Evidence, x)
 	}
+	rep.WeaponClass = weaponClass(in.Evidence)
 	here := rep.Location
 	switch in.Role {
 	case fusion.RoleOrigin:
@@ -467,6 +468,23 @@ func (e *Engine) report(in fusion.Incident) Incident {
 	}
 	rep.Attribution, rep.Terms = e.attribute(rep)
 	return rep
+}
+
+// weaponClass is the weapon class the evidence names most often, the first
+// named of equals.
+func weaponClass(evidence []fusion.Evidence) string {
+	count := map[string]int{}
+	best := ""
+	for _, e := range evidence {
+		if e.WeaponClass == "" {
+			continue
+		}
+		count[e.WeaponClass]++
+		if count[e.WeaponClass] > count[best] {
+			best = e.WeaponClass
+		}
+	}
+	return best
 }
 
 // attribute attributes the origin of fire, or the location of equipment,

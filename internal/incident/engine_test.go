@@ -213,6 +213,9 @@ func TestAttribution(t *testing.T) {
 			if a.Of != tc.of || a.Party != tc.party || !strings.Contains(a.Reason, tc.reasonIn) {
 				t.Errorf("attribution %+v, want of %q, party %q, reason with %q", a, tc.of, tc.party, tc.reasonIn)
 			}
+			if want := tc.obs.WeaponClass(); in.WeaponClass != want {
+				t.Errorf("weapon class %q, want %q", in.WeaponClass, want)
+			}
 		})
 	}
 }

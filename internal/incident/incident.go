@@ -33,8 +33,11 @@ type Incident struct {
 	Class   fusion.Class
 	// Role is what its evidence places: the origin of fire, its impact, or
 	// either (fusion.RoleUnknown).
-	Role       fusion.Role
-	Start, End time.Time
+	Role fusion.Role
+	// WeaponClass is the weapon class its sources named most often (the
+	// first named of equals), empty when none did.
+	WeaponClass string
+	Start, End  time.Time
 	// Location is where its own evidence places it.
 	Location Site
 	// Origin and Impact are where the fire came from and where it landed,
@@ -72,11 +75,12 @@ type Site struct {
 
 // Evidence is one piece of evidence of an incident.
 type Evidence struct {
-	ID      string
-	Role    fusion.Role
-	Source  string
-	Grading string
-	Time    time.Time
+	ID          string
+	Role        fusion.Role
+	Source      string
+	Grading     string
+	WeaponClass string
+	Time        time.Time
 	// Position and Ellipse95 are where this piece alone places the event.
 	Position  geo.LonLat
 	Ellipse95 geo.Ellipse
@@ -164,6 +168,7 @@ type (
 		MergedInto   string             `json:"merged_into,omitempty"`
 		Class        fusion.Class       `json:"class,omitempty"`
 		Role         fusion.Role        `json:"role,omitempty"`
+		WeaponClass  string             `json:"weapon_class,omitempty"`
 		Start        *time.Time         `json:"start,omitempty"`
 		End          *time.Time         `json:"end,omitempty"`
 		Location     *siteJSON          `json:"location,omitempty"`
@@ -192,6 +197,7 @@ type (
 		Role         fusion.Role  `json:"role"`
 		Source       string       `json:"source"`
 		Grading      string       `json:"grading,omitempty"`
+		WeaponClass  string       `json:"weapon_class,omitempty"`
 		Time         time.Time    `json:"time"`
 		Position     [2]float64   `json:"position"`
 		Ellipse95    ellipseJSON  `json:"ellipse_95"`
@@ -229,7 +235,7 @@ func (in Incident) MarshalJSON() ([]byte, error) {
 	f.Geometry = &polygonJSON{Type: "Polygon", Coordinates: [][][2]float64{coords}}
 	start, end := in.Start.UTC(), in.End.UTC()
 	p := &f.Properties
-	p.Class, p.Role, p.Start, p.End, p.Linked, p.Terms = in.Class, in.Role, &start, &end, in.Linked, in.Terms
+	p.Class, p.Role, p.WeaponClass, p.Start, p.End, p.Linked, p.Terms = in.Class, in.Role, in.WeaponClass, &start, &end, in.Linked, in.Terms
 	p.Location, p.Origin, p.Impact = site(&in.Location), site(in.Origin), site(in.Impact)
 	p.Location.Incident = ""
 	conf := in.Confidence
@@ -244,7 +250,7 @@ func (in Incident) MarshalJSON() ([]byte, error) {
 	}
 	p.Attribution = aj
 	for _, e := range in.Evidence {
-		ej := evidenceJSON{ID: e.ID, Role: e.Role, Source: e.Source, Grading: e.Grading, Time: e.Time.UTC(),
+		ej := evidenceJSON{ID: e.ID, Role: e.Role, Source: e.Source, Grading: e.Grading, WeaponClass: e.WeaponClass, Time: e.Time.UTC(),
 			Position: lonLat(e.Position), Ellipse95: ellipse(e.Ellipse95), Observations: e.Observations}
 		if e.CRLB95 != nil {
 			c := ellipse(*e.CRLB95)
