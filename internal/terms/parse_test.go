@@ -165,6 +165,9 @@ func TestBroken(t *testing.T) {
 		{"broken_unknown_weapon_class.yaml", "clauses[0].zones[0]", `unknown weapon class "drones" (the terms define artillery_100mm, mlrs, heavy_mlrs)`},
 		{"broken_unknown_zone.yaml", "clauses[0].zones[0]", `unknown zone "exclusion_zone" (want buffer_zone or withdrawal:<weapon class>)`},
 		{"broken_unknown_field.yaml", "parties[1].colour", "unknown field"},
+		{"broken_unknown_violation.yaml", "clauses[0].forbids[1]", `unknown violation type "shouting"`},
+		{"broken_rule_severity.yaml", "rules[0].severity", `must be one of minor, serious, major, got "catastrophic"`},
+		{"broken_rule_clause.yaml", "rules[0].clause", `no clause has the id "9"`},
 		{"broken_duplicate_key.yaml", "", `key "buffer_zone" already set`},
 	}
 	covered := map[string]bool{}

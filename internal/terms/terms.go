@@ -30,7 +30,54 @@ type Terms struct {
 	WeaponClasses []WeaponClass `json:"weapon_classes"`
 	// Clauses are the numbered provisions that rules cite.
 	Clauses []Clause `json:"clauses,omitempty"`
+	// Rules are the agreement's own rules, besides the built-in ones: CEL
+	// conditions over an incident (see docs/verification.md).
+	Rules []Rule `json:"rules,omitempty"`
 }
+
+// The types of violation the built-in rules find; a clause names those it
+// forbids, and a Rule may add its own.
+const (
+	// FireAcrossLine: fire whose origin is on one party's side and whose
+	// impact is on the other's or in the buffer zone.
+	FireAcrossLine = "fire_across_line"
+	// FireSameSide: fire whose origin and impact are on one side.
+	FireSameSide = "fire_same_side"
+	// FireOriginUnknown: fire whose impact was located and origin not.
+	FireOriginUnknown = "fire_origin_unknown"
+	// WeaponInWithdrawalZone: a heavy weapon of a class within that
+	// class's withdrawal distance on its party's side.
+	WeaponInWithdrawalZone = "weapon_in_withdrawal_zone"
+	// PresenceInBufferZone: forces, weapons or vehicles in the buffer zone.
+	PresenceInBufferZone = "presence_in_buffer_zone"
+	// AirspaceCrossing: a drone or aircraft of a party across the line.
+	AirspaceCrossing = "airspace_crossing"
+)
+
+// ViolationTypes lists the built-in violation types.
+var ViolationTypes = []string{FireAcrossLine, FireSameSide, FireOriginUnknown, WeaponInWithdrawalZone, PresenceInBufferZone, AirspaceCrossing}
+
+// Rule is an agreement's own rule: when Condition, a CEL expression over
+// the incident and the terms, is true, the incident is a candidate
+// violation of Type with Severity, citing Clause.
+type Rule struct {
+	// ID is unique among the rules.
+	ID string `json:"id"`
+	// Clause is the id of the clause the rule applies.
+	Clause string `json:"clause"`
+	// Type is the violation type, in lower_snake_case: a built-in type or
+	// one of the agreement's own.
+	Type string `json:"type"`
+	// Severity is minor, serious or major.
+	Severity string `json:"severity"`
+	// Condition is a CEL expression that yields a bool.
+	Condition string `json:"condition"`
+	// Description says what the rule is for.
+	Description string `json:"description,omitempty"`
+}
+
+// Severities are the severities of violations, least first.
+var Severities = []string{"minor", "serious", "major"}
 
 // Party is a side bound by the ceasefire.
 type Party struct {
@@ -91,6 +138,10 @@ type Clause struct {
 	// Zones are the zones whose breach this clause forbids, named as in
 	// Location.Zones: ZoneBuffer, or WithdrawalZone of a weapon class code.
 	Zones []string `json:"zones,omitempty"`
+	// Forbids are the violation types this clause forbids (ViolationTypes,
+	// or a type of the agreement's own Rules): a candidate violation of
+	// a type cites the first clause that forbids it.
+	Forbids []string `json:"forbids,omitempty"`
 }
 
 // DefaultWeaponClasses are the withdrawal distances of the Minsk II package

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/guarantor-project/guarantor/internal/geo"
@@ -34,6 +35,7 @@ func (t Terms) Validate() error {
 	}
 	t.validateWeaponClasses(&ps)
 	t.validateClauses(&ps)
+	t.validateRules(&ps)
 	if len(ps) > 0 {
 		return ps
 	}
@@ -168,6 +170,46 @@ func (t Terms) validateClauses(ps *Problems) {
 			if p, ok := t.checkZone(z); !ok {
 				ps.add(fmt.Sprintf("%s.zones[%d]", f, j), "%s", p)
 			}
+		}
+		for j, v := range c.Forbids {
+			if !slices.Contains(t.violationTypes(), v) {
+				ps.add(fmt.Sprintf("%s.forbids[%d]", f, j), "unknown violation type %q (built in: %s; or the type of one of the rules)", v, strings.Join(ViolationTypes, ", "))
+			}
+		}
+	}
+}
+
+// violationTypes are the built-in types and those of t's rules.
+func (t Terms) violationTypes() []string {
+	types := slices.Clone(ViolationTypes)
+	for _, r := range t.Rules {
+		types = append(types, r.Type)
+	}
+	return types
+}
+
+// validateRules checks the rules' form; whether a condition compiles is
+// checked by the rules package when the terms are loaded.
+func (t Terms) validateRules(ps *Problems) {
+	seen := map[string]int{}
+	for i, r := range t.Rules {
+		f := fmt.Sprintf("rules[%d]", i)
+		var bad string
+		if !classCode.MatchString(r.ID) {
+			bad = fmt.Sprintf("must be lower-case letters, digits and _, got %q", r.ID)
+		}
+		checkKey(ps, seen, "rules", i, "id", "rule id", r.ID, bad)
+		if !classCode.MatchString(r.Type) {
+			ps.add(f+".type", "must be lower-case letters, digits and _, got %q", r.Type)
+		}
+		if !slices.Contains(Severities, r.Severity) {
+			ps.add(f+".severity", "must be one of %s, got %q", strings.Join(Severities, ", "), r.Severity)
+		}
+		if strings.TrimSpace(r.Condition) == "" {
+			ps.add(f+".condition", "required: a CEL expression that yields a bool")
+		}
+		if !slices.ContainsFunc(t.Clauses, func(c Clause) bool { return c.ID == r.Clause }) {
+			ps.add(f+".clause", "no clause has the id %q", r.Clause)
 		}
 	}
 }
