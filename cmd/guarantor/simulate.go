@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,51 +24,152 @@ func simulateCommand() command {
 		name:  "simulate",
 		short: "write a reproducible scenario with its ground truth",
 		long: `Writes a simulated scenario into a directory: an illustrative contact line of
-about 1,100 km across eastern and southern Ukraine (not any official line), a few
+about 1,070 km across eastern and southern Ukraine (not any official line), a few
 hundred acoustic sensors, monitor patrols, and a day of events (fire across the
 line and on one side, heavy weapons inside withdrawal zones, drones crossing the
-line) with realistic noise. The same seed always gives the same files:
+line) with realistic noise: false detections, echoes, twin fire close in space
+and time, wrong thermometers, clock errors, duplicates and late arrivals. The
+same flags always give the same files:
 
   observations.ndjson  what a client would POST to /api/v1/observations
   sensors.json         what a client would POST to /api/v1/sensors
   terms.yaml           the agreement terms (POST /api/v1/terms, or serve --terms)
-  truth.json           what really happened, to measure guarantor against`,
+  truth.json           what really happened, to measure guarantor against
+
+By default fire follows a day's rhythm (about 40 fire events an hour, more at
+night). --events-per-second sets a constant density instead, counted in acoustic
+sounds along the whole front (each round's launch and impact are two sounds), to
+measure fusion under load: for example 50 for an hour, or 500 for three minutes
+(--hours 0.05). A scenario may hold at most about 5 million acoustic detections;
+larger ones are refused with the estimated count. The files are written as they
+are generated, not built in memory.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *environment) error {
+			def := sim.Config{}.WithDefaults()
 			seed := fs.Uint64("seed", 1, "the scenario `SEED`")
 			out := fs.String("out", "", "the `DIR`ectory to write into (created if needed; required)")
-			duration := fs.Duration("duration", 24*time.Hour, "the scenario's length, 1h to 168h")
+			duration := fs.Duration("duration", def.Duration, "the scenario's `LENGTH`, 1m to 168h (or give --hours)")
+			hours := fs.Float64("hours", 0, "the scenario's length in `HOURS`, for example 0.05 for three minutes (instead of --duration)")
+			rate := fs.Float64("events-per-second", 0, "acoustic sounds per second along the whole front (`RATE`, two per round); 0 for the day's rhythm")
+			sensors := fs.Int("sensors", def.AcousticSensors, "the number of acoustic sensors (`N`, at most 5000; 0 for none)")
+			falseRate := fs.Float64("false-rate", def.FalseDetectionRate, "false acoustic detections as a `FRACTION` of the true ones, 0 to 1")
 			return func(ctx context.Context, env *environment) error {
 				if *out == "" {
 					return fmt.Errorf("%w: --out DIR is required", errUsage)
 				}
-				sc, err := sim.Generate(sim.Config{Seed: *seed, Duration: *duration})
-				if err != nil {
+				given := map[string]bool{}
+				fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+				cfg := sim.Config{Seed: *seed, Duration: *duration, EventsPerSecond: *rate, AcousticSensors: *sensors, FalseDetectionRate: *falseRate}
+				switch {
+				case given["hours"] && given["duration"]:
+					return fmt.Errorf("%w: give --hours or --duration, not both (their environment variables count as given)", errUsage)
+				case given["hours"] && !(*hours > 0 && *hours <= 168):
+					return fmt.Errorf("%w: --hours %g must be more than 0 and at most 168", errUsage, *hours)
+				case given["hours"]:
+					cfg.Duration = time.Duration(math.Round(*hours * float64(time.Hour)))
+				}
+				if !(*rate >= 0) || math.IsInf(*rate, 0) {
+					return fmt.Errorf("%w: --events-per-second %g must be a number, 0 or more", errUsage, *rate)
+				}
+				if *sensors < 0 {
+					return fmt.Errorf("%w: --sensors %d must be 0 or more", errUsage, *sensors)
+				}
+				if !(*falseRate >= 0 && *falseRate <= 1) {
+					return fmt.Errorf("%w: --false-rate %g must be between 0 and 1", errUsage, *falseRate)
+				}
+				// In a sim.Config zero means the default and a negative value none.
+				if cfg.AcousticSensors == 0 {
+					cfg.AcousticSensors = -1
+				}
+				if cfg.FalseDetectionRate == 0 {
+					cfg.FalseDetectionRate = -1
+				}
+				sc, err := sim.Generate(cfg)
+				if errors.Is(err, sim.ErrConfig) {
+					return fmt.Errorf("%w: %w", errUsage, err)
+				} else if err != nil {
 					return err
 				}
-				files, err := sc.Files()
-				if err != nil {
-					return err
-				}
-				if err := os.MkdirAll(*out, 0o755); err != nil {
-					return fmt.Errorf("create %s: %w", *out, err)
-				}
-				names := make([]string, 0, len(files))
-				for name := range files {
-					names = append(names, name)
-				}
-				slices.Sort(names)
-				for _, name := range names {
-					path := filepath.Join(*out, name)
-					if err := os.WriteFile(path, files[name], 0o644); err != nil {
-						return fmt.Errorf("write %s: %w", path, err)
-					}
-					fmt.Fprintf(env.stdout, "wrote %s (%d bytes)\n", path, len(files[name]))
-				}
-				fmt.Fprintf(env.stdout, "%d observations, %d sensors, %d events in the truth\n", len(sc.Observations), len(sc.Sensors), len(sc.Truth.Events))
-				return nil
+				return writeScenario(env.stdout, *out, sc)
 			}
 		},
 	}
+}
+
+// writeScenario writes the scenario's files into dir, streaming the large
+// ones, and says what it wrote. Each file is written under a temporary
+// name and renamed when complete.
+func writeScenario(stdout io.Writer, dir string, sc sim.Scenario) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	bytesOf := func(b []byte, err error) func(io.Writer) error {
+		return func(w io.Writer) error {
+			if err != nil {
+				return err
+			}
+			_, err := w.Write(b)
+			return err
+		}
+	}
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{sim.ObservationsFile, sc.WriteObservations},
+		{sim.SensorsFile, bytesOf(sc.SensorsJSON())},
+		{sim.TermsFile, bytesOf(sc.TermsYAML())},
+		{sim.TruthFile, sc.WriteTruth},
+	} {
+		path := filepath.Join(dir, f.name)
+		n, err := streamToFile(path, f.write)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s (%d bytes)\n", path, n)
+	}
+	sum := sc.Truth.Summary
+	fmt.Fprintf(stdout, "%d observations, %d sensors, %d events in the truth\n", len(sc.Observations), len(sc.Sensors), len(sc.Truth.Events))
+	fmt.Fprintf(stdout, "%d sounds (%.1f a second), %d acoustic detections (%d echoes, %d false)\n",
+		sum.Sounds, float64(sum.Sounds)/sc.Config.Duration.Seconds(), sum.ObservationsByKind[observe.KindAcoustic], sum.Echoes, sum.FalseAcoustic)
+	return nil
+}
+
+// streamToFile writes path with write, through a temporary file in the
+// same directory that is renamed to path once complete, and returns the
+// number of bytes written.
+func streamToFile(path string, write func(io.Writer) error) (int64, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return 0, fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
+	cw := &countingWriter{w: tmp}
+	err = write(cw)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("write %s: %w", path, err)
+	}
+	return cw.n, nil
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // lastUnique returns the id of the last observation sent only once: it is
@@ -92,7 +195,10 @@ func lastUnique(obs []observe.Observation) (string, bool) {
 // terms is refused rather than mixed with demonstration data.
 func loadDemo(ctx context.Context, st store.Store, srv *server.Server, seed int64, log *slog.Logger) error {
 	start := time.Now()
-	sc, err := sim.Generate(sim.Config{Seed: uint64(seed)})
+	// The confusions added to the simulator later (echoes, twin fire, wrong
+	// thermometers) stay off, so that the demo data is what earlier
+	// versions loaded and a database they filled is recognised as complete.
+	sc, err := sim.Generate(sim.Config{Seed: uint64(seed), EchoRate: -1, TwinFireRate: -1, WrongTemperatureRate: -1})
 	if err != nil {
 		return err
 	}

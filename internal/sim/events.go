@@ -15,6 +15,11 @@ type weapon struct {
 	dispersion             float64                 // one-sigma impact scatter, m
 	launchHear, impactHear float64                 // acoustic detection ranges, m
 	monitorHear            float64                 // monitors hear it up to here, m
+	// The number of rounds of a fire event: roundsMin plus a geometric
+	// number of further rounds with success probability roundsP, at most
+	// roundsMax; or, when roundsP is zero, uniform in roundsMin–roundsMax.
+	roundsMin, roundsMax int
+	roundsP              float64
 }
 
 var (
@@ -22,26 +27,67 @@ var (
 		name: "mortar_120mm", rangeMin: 3000, rangeMax: 7000, interval: [2]float64{8, 25},
 		tof: func(r float64) float64 { return r/200 + 3 }, dispersion: 40,
 		launchHear: 12000, impactHear: 16000, monitorHear: 8000,
+		roundsMin: 1, roundsMax: 15, roundsP: 0.3,
 	}
 	weaponHowitzer122 = weapon{
 		name: "howitzer_122mm", class: "artillery_100mm", equipment: "self-propelled howitzer",
 		rangeMin: 6000, rangeMax: 15000, interval: [2]float64{15, 60},
 		tof: func(r float64) float64 { return r/420 + 5 }, dispersion: 70,
 		launchHear: 30000, impactHear: 25000, monitorHear: 14000,
+		roundsMin: 1, roundsMax: 12, roundsP: 0.35,
 	}
 	weaponHowitzer152 = weapon{
 		name: "howitzer_152mm", class: "artillery_100mm", equipment: "towed howitzer",
 		rangeMin: 6000, rangeMax: 25000, interval: [2]float64{15, 60},
 		tof: func(r float64) float64 { return r/450 + 5 }, dispersion: 80,
 		launchHear: 30000, impactHear: 25000, monitorHear: 14000,
+		roundsMin: 1, roundsMax: 12, roundsP: 0.35,
 	}
 	weaponMLRS = weapon{
 		name: "mlrs_122mm", class: "mlrs", equipment: "multiple rocket launcher",
 		rangeMin: 8000, rangeMax: 25000, interval: [2]float64{0.5, 0.5},
 		tof: func(r float64) float64 { return r/600 + 4 }, dispersion: 150,
 		launchHear: 32000, impactHear: 28000, monitorHear: 14000,
+		roundsMin: 4, roundsMax: 20,
 	}
 )
+
+// fireMix is the weapon mix of fire events: each weapon is drawn when a
+// uniform number is below its upTo and not below the previous one's.
+var fireMix = []struct {
+	w    *weapon
+	upTo float64
+}{
+	{&weaponMortar, 0.35},
+	{&weaponHowitzer122, 0.60},
+	{&weaponHowitzer152, 0.85},
+	{&weaponMLRS, 1},
+}
+
+// meanRounds is the expected number of rounds of a fire event with w.
+func meanRounds(w *weapon) float64 {
+	if w.roundsP == 0 {
+		return float64(w.roundsMin+w.roundsMax) / 2
+	}
+	// E[min(max, min+N)] = min + sum over k = 1…max−min of P(N ≥ k).
+	m, q := float64(w.roundsMin), 1.0
+	for range w.roundsMax - w.roundsMin {
+		q *= 1 - w.roundsP
+		m += q
+	}
+	return m
+}
+
+// MeanSoundsPerFireEvent is the expected number of acoustic sounds of a
+// fire event of the weapon mix: two (launch and impact) per round.
+func MeanSoundsPerFireEvent() float64 {
+	sum, prev := 0.0, 0.0
+	for _, m := range fireMix {
+		sum += (m.upTo - prev) * 2 * meanRounds(m.w)
+		prev = m.upTo
+	}
+	return sum
+}
 
 const (
 	maxScatterM    = 300.0 // shot impacts stay within this of the aim point
@@ -65,6 +111,7 @@ type event struct {
 
 	heavy     *heavySite
 	firedFrom *event
+	twinOf    *event
 	drone     *droneFlight
 
 	id   string
@@ -100,47 +147,125 @@ func (g *gen) makeFire() error {
 		return nil
 	}
 	r := g.rng(streamFire)
+	twins := g.rng(streamTwins)
+	dense := g.cfg.EventsPerSecond > 0
+	// Without a density, fire is thinned from the night-time peak rate and
+	// stops a quarter of an hour (a quarter of a short scenario) before
+	// the end; with one, its rate is constant and it starts before the
+	// scenario so that the rate holds throughout.
 	lmax := g.cfg.FireEventsPerHour / 3600 * 1.6
-	end := g.dur - 900
-	for t := r.ExpFloat64() / lmax; t < end; t += r.ExpFloat64() / lmax {
-		if r.Float64() > g.fireRate(t)/lmax {
+	begin, end := 0.0, g.dur-math.Min(900, g.dur/4)
+	if dense {
+		lmax = g.cfg.FireEventsPerHour / 3600
+		begin, end = -LeadTime.Seconds(), g.dur
+	}
+	for t := begin + r.ExpFloat64()/lmax; t < end; t += r.ExpFloat64() / lmax {
+		if !dense && r.Float64() > g.fireRate(t)/lmax {
 			continue
 		}
-		var w *weapon
-		switch u := r.Float64(); {
-		case u < 0.35:
-			w = &weaponMortar
-		case u < 0.60:
-			w = &weaponHowitzer122
-		case u < 0.85:
-			w = &weaponHowitzer152
-		default:
-			w = &weaponMLRS
+		u := r.Float64()
+		w := fireMix[len(fireMix)-1].w
+		for _, m := range fireMix {
+			if u < m.upTo {
+				w = m.w
+				break
+			}
 		}
 		party := partyA
 		if r.Float64() < 0.5 {
 			party = partyB
 		}
 		cross := r.Float64() < 0.6
-		e, ok := g.buildFire(r, t, party, w, cross, nil)
+		n := 0 // drawn by buildFire
+		if dense {
+			// Events that start before the scenario are common: draw their
+			// rounds first, and place only those that can fire within it.
+			if n = rounds(r, w); t+float64(n-1)*w.interval[1] < 0 {
+				continue
+			}
+		}
+		e, ok := g.buildFire(r, t, party, w, cross, nil, n)
 		if !ok {
 			g.failures++
 			continue
 		}
-		g.addEvent(e)
+		g.addFire(e)
+		if g.cfg.TwinFireRate > 0 && twins.Float64() < g.cfg.TwinFireRate {
+			twin, ok := g.buildTwin(twins, e)
+			if !ok {
+				g.failures++
+				continue
+			}
+			g.addFire(twin)
+		}
 	}
 	return nil
 }
 
-func rounds(r *rand.Rand, w *weapon) int {
-	switch w {
-	case &weaponMLRS:
-		return 4 + r.IntN(17)
-	case &weaponMortar:
-		return min(15, 1+geometric(r, 0.3))
-	default:
-		return min(12, 1+geometric(r, 0.35))
+// addFire adds a fire event. With a density set, only the rounds launched
+// within the scenario are kept, renumbered, and an event left with none
+// is not added.
+func (g *gen) addFire(e *event) {
+	if g.cfg.EventsPerSecond > 0 {
+		kept := e.shots[:0]
+		for _, sh := range e.shots {
+			if sh.launch >= 0 && sh.launch < g.dur {
+				sh.index = len(kept) + 1
+				kept = append(kept, sh)
+			}
+		}
+		if len(kept) == 0 {
+			return
+		}
+		e.shots, e.count = kept, len(kept)
+		e.t0, e.t1 = kept[0].launch, kept[len(kept)-1].impact
 	}
+	g.addEvent(e)
+}
+
+// buildTwin builds a twin of the fire event e: the same party and weapon
+// type, fired 1–3 km from e's origin 0.5–6 s after e's first round, at an
+// aim point 0.5–2 km from e's on the same side as e's.
+func (g *gen) buildTwin(r *rand.Rand, e *event) (*event, bool) {
+	w := e.weapon
+	near := func(p place, dmin, dmax, minDist float64) (place, bool) {
+		d, az := uniform(r, dmin, dmax), uniform(r, 0, 360)*math.Pi/180
+		// Along and across the line from p; the placement may move it, so
+		// the distance is checked again.
+		q, ok := g.placeAt(p.arc+d*math.Cos(az), p.offset+d*math.Sin(az), true)
+		if !ok || q.dist() < minDist || q.side() != p.side() {
+			return place{}, false
+		}
+		if s, _, _ := inverse(p.lat, p.lon, q.lat, q.lon); s < dmin || s > dmax {
+			return place{}, false
+		}
+		return q, true
+	}
+	for range 200 {
+		o, ok := near(e.origin, 1000, 3000, minOriginDistM)
+		if !ok {
+			continue
+		}
+		imp, ok := near(*e.impact, 500, 2000, minImpactDistM)
+		if !ok {
+			continue
+		}
+		rng, _, _ := inverse(o.lat, o.lon, imp.lat, imp.lon)
+		if rng < 0.8*w.rangeMin || rng > w.rangeMax {
+			continue
+		}
+		t := &event{typ: e.typ, party: e.party, weapon: w, class: w.class, origin: o, impact: &imp, rangeM: rng, twinOf: e}
+		g.fireShots(r, t, e.t0+uniform(r, 0.5, 6), 0)
+		return t, true
+	}
+	return nil, false
+}
+
+func rounds(r *rand.Rand, w *weapon) int {
+	if w.roundsP == 0 {
+		return w.roundsMin + r.IntN(w.roundsMax-w.roundsMin+1)
+	}
+	return min(w.roundsMax, w.roundsMin+geometric(r, w.roundsP))
 }
 
 func geometric(r *rand.Rand, p float64) int {
@@ -154,8 +279,9 @@ func geometric(r *rand.Rand, p float64) int {
 // buildFire places a fire event by construction: the origin on the firing
 // party's side, the aim point on the other side (cross) or the same side,
 // at a range within the weapon's. If origin is given (fire from a weapons
-// site) it is used as is.
-func (g *gen) buildFire(r *rand.Rand, t0 float64, party string, w *weapon, cross bool, origin *place) (*event, bool) {
+// site) it is used as is. It fires n rounds, or a number drawn for the
+// weapon when n is zero.
+func (g *gen) buildFire(r *rand.Rand, t0 float64, party string, w *weapon, cross bool, origin *place, n int) (*event, bool) {
 	sign := signOf(party)
 	L := g.line.length
 	for range 400 {
@@ -215,27 +341,38 @@ func (g *gen) buildFire(r *rand.Rand, t0 float64, party string, w *weapon, cross
 		if rng < 0.8*w.rangeMin || rng > w.rangeMax {
 			continue
 		}
-		e := &event{typ: EventFireSameSide, t0: t0, party: party, weapon: w, class: w.class, origin: o, impact: &imp, rangeM: rng}
+		e := &event{typ: EventFireSameSide, party: party, weapon: w, class: w.class, origin: o, impact: &imp, rangeM: rng}
 		if cross {
 			e.typ = EventFireCrossLine
 		}
-		n := rounds(r, w)
-		t := t0
-		for i := range n {
-			if i > 0 {
-				t += uniform(r, w.interval[0], w.interval[1])
-			}
-			// Impact scatter: Rayleigh, truncated at maxScatterM.
-			d := math.Min(maxScatterM, w.dispersion*math.Sqrt(-2*math.Log(1-r.Float64())))
-			lat, lon, _ := direct(imp.lat, imp.lon, uniform(r, 0, 360), d)
-			tof := w.tof(rng) * (1 + 0.01*r.NormFloat64())
-			e.shots = append(e.shots, shot{index: i + 1, launch: t, impact: t + tof, impLat: lat, impLon: lon})
-		}
-		e.count = n
-		e.t1 = e.shots[n-1].impact
+		g.fireShots(r, e, t0, n)
 		return e, true
 	}
 	return nil, false
+}
+
+// fireShots fires n of e's rounds (a number drawn for the weapon when n is
+// zero) from t0: their launch and impact times and where each lands
+// around the aim point.
+func (g *gen) fireShots(r *rand.Rand, e *event, t0 float64, n int) {
+	w := e.weapon
+	if n == 0 {
+		n = rounds(r, w)
+	}
+	t := t0
+	e.t0 = t0
+	for i := range n {
+		if i > 0 {
+			t += uniform(r, w.interval[0], w.interval[1])
+		}
+		// Impact scatter: Rayleigh, truncated at maxScatterM.
+		d := math.Min(maxScatterM, w.dispersion*math.Sqrt(-2*math.Log(1-r.Float64())))
+		lat, lon, _ := direct(e.impact.lat, e.impact.lon, uniform(r, 0, 360), d)
+		tof := w.tof(e.rangeM) * (1 + 0.01*r.NormFloat64())
+		e.shots = append(e.shots, shot{index: i + 1, launch: t, impact: t + tof, impLat: lat, impLon: lon})
+	}
+	e.count = n
+	e.t1 = e.shots[n-1].impact
 }
 
 var heavyClasses = []struct {
@@ -306,9 +443,9 @@ func (g *gen) makeHeavy() error {
 			w := hc.fire
 			tf := uniform(r, t0, t1-1200)
 			cross := p.dist()+minImpactDistM+500 < w.rangeMax && r.Float64() < 0.7
-			f, ok := g.buildFire(r, tf, party, w, cross, &p)
+			f, ok := g.buildFire(r, tf, party, w, cross, &p, 0)
 			if !ok {
-				f, ok = g.buildFire(r, tf, party, w, !cross, &p)
+				f, ok = g.buildFire(r, tf, party, w, !cross, &p, 0)
 			}
 			if !ok {
 				g.failures++

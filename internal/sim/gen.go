@@ -47,6 +47,10 @@ const (
 	streamFalse
 	streamDuplicates
 	streamResends
+	streamTwins
+	streamEchoes
+	streamTemperatures
+	streamEstimate
 )
 
 // place is a position placed by construction relative to the line.
@@ -107,7 +111,8 @@ type sensor struct {
 	clockSigma         float64
 	clockBias          float64
 	pickSigma          float64
-	tempOffset         float64
+	tempOffset         float64 // the true local temperature's offset from the regional model
+	tempError          float64 // added to the true temperature in what the sensor reports
 	bearingSigma       float64
 	uploadPeriod       float64
 	outages            [][2]float64
@@ -154,6 +159,7 @@ type gen struct {
 	start time.Time
 
 	sensors  []*sensor // acoustic
+	grid     *sensorGrid
 	radars   []*sensor
 	cameras  []*sensor
 	monitors []*monitor
@@ -163,6 +169,10 @@ type gen struct {
 	obs      []*obsRec
 	nextObs  int
 	failures int
+
+	recSlab      []obsRec              // records not yet handed out by newObs
+	valSlab      []observe.Observation // their observations, kept apart so that finish can let them go
+	acousticSlab []acousticPart        // acoustic parts not yet handed out
 
 	heardCounts []int // sensors that heard each sound
 
@@ -185,7 +195,7 @@ func (g *gen) at(t float64) time.Time {
 
 func (g *gen) run() error {
 	steps := []func() error{
-		g.makeSensors, g.makeRadars, g.makeCameras, g.makePatrols,
+		g.makeSensors, g.checkSize, g.makeTemperatureErrors, g.makeRadars, g.makeCameras, g.makePatrols,
 		g.makeFire, g.makeHeavy, g.makeDrones,
 		g.observeAcoustic, g.observeFalseAcoustic, g.observeReports, g.duplicateReports,
 		g.observeImagery, g.observeTracks, g.observeOSINT,
@@ -321,6 +331,23 @@ func (g *gen) makeSensors() error {
 		s.repLat, s.repLon = jitter(r, p.lat, p.lon, s.posSigma)
 		s.repLat, s.repLon = round7(s.repLat), round7(s.repLon)
 		g.sensors = append(g.sensors, s)
+	}
+	g.grid = newSensorGrid(g.sensors)
+	return nil
+}
+
+// makeTemperatureErrors gives a fraction of the acoustic sensors a
+// thermometer that is wrong by 3–8 °C, one way or the other.
+func (g *gen) makeTemperatureErrors() error {
+	r := g.rng(streamTemperatures)
+	for _, s := range g.sensors {
+		if r.Float64() >= g.cfg.WrongTemperatureRate {
+			continue
+		}
+		s.tempError = round(uniform(r, 3, 8), 1)
+		if r.Float64() < 0.5 {
+			s.tempError = -s.tempError
+		}
 	}
 	return nil
 }
@@ -462,10 +489,19 @@ func (g *gen) terms() terms.Terms {
 	}
 }
 
-// temperature is the air temperature (°C) at a sensor at time t, rounded
-// to 0.1 °C as the sensor reports it.
+// temperature is the true air temperature (°C) at a sensor at time t,
+// rounded to 0.1 °C.
 func (g *gen) temperature(s *sensor, t float64) float64 {
 	return round(tempMeanC+tempAmplitudeC*math.Sin(2*math.Pi*(g.hourUTC(t)-8)/24)+s.tempOffset, 1)
+}
+
+// reportedTemperature is what sensor s reports when the true temperature
+// is tc: tc itself, unless its thermometer is wrong.
+func (s *sensor) reportedTemperature(tc float64) float64 {
+	if s.tempError == 0 {
+		return tc
+	}
+	return round(tc+s.tempError, 1)
 }
 
 const (

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/label"
@@ -12,10 +14,11 @@ import (
 
 // obsRec is an observation with what it really was.
 type obsRec struct {
-	o             observe.Observation
-	ev            *event // nil for false observations
+	o             *observe.Observation // in the generator's slab; nil once finish has copied it
+	ev            *event               // nil for false observations
 	shot          int
 	sound         string
+	echoOf        *obsRec // the detection an echo follows
 	trueTime      float64
 	truePos       *[2]float64
 	dupOf         *obsRec
@@ -23,18 +26,60 @@ type obsRec struct {
 	misattributed bool
 	sent          float64
 	seq           int
+	line          int // 1 + the index of the first line that sends it (finish)
+}
+
+// slabSize is how many records or acoustic parts are allocated at once:
+// a scenario can hold millions.
+const slabSize = 4096
+
+// acousticPart is the acoustic part of an observation with the values its
+// pointers point to, allocated together.
+type acousticPart struct {
+	a                    observe.Acoustic
+	temperature, bearing float64
 }
 
 func (g *gen) newObs(kind observe.Kind, ev *event) *obsRec {
 	g.nextObs++
-	rec := &obsRec{seq: g.nextObs, ev: ev}
-	rec.o.ID = fmt.Sprintf("sim-%d-%06d", g.cfg.Seed, g.nextObs)
+	if len(g.recSlab) == 0 {
+		g.recSlab = make([]obsRec, slabSize)
+		g.valSlab = make([]observe.Observation, slabSize)
+	}
+	rec := &g.recSlab[0]
+	g.recSlab = g.recSlab[1:]
+	rec.o = &g.valSlab[0]
+	g.valSlab = g.valSlab[1:]
+	rec.seq, rec.ev = g.nextObs, ev
+	rec.o.ID = g.obsID(g.nextObs)
 	rec.o.Kind = kind
 	g.obs = append(g.obs, rec)
 	if ev != nil {
 		ev.nobs++
 	}
 	return rec
+}
+
+// obsID is the id of the n-th observation: sim-SEED-NNNNNN (at least six digits).
+func (g *gen) obsID(n int) string {
+	b := make([]byte, 0, 32)
+	b = append(b, "sim-"...)
+	b = strconv.AppendUint(b, g.cfg.Seed, 10)
+	b = append(b, '-')
+	for d := 100_000; d > 1 && n < d; d /= 10 {
+		b = append(b, '0')
+	}
+	return string(strconv.AppendInt(b, int64(n), 10))
+}
+
+// newAcoustic returns an empty acoustic part from the slab.
+func (g *gen) newAcoustic() *acousticPart {
+	if len(g.acousticSlab) == 0 {
+		g.acousticSlab = make([]acousticPart, slabSize)
+	}
+	p := &g.acousticSlab[0]
+	g.acousticSlab = g.acousticSlab[1:]
+	return p
 }
 
 func pt(lat, lon float64) observe.Point { return observe.Point{Lon: round7(lon), Lat: round7(lat)} }
@@ -73,20 +118,29 @@ func (g *gen) acousticObs(r *rand.Rand, s *sensor, ev *event, trueArrival, temp,
 	rec.o.Location = pt(s.repLat, s.repLon)
 	rec.o.LocationUncertaintyM = s.posSigma
 	rec.o.Releasability = s.rel
-	a := &observe.Acoustic{SensorID: s.id, SignalClass: class, TemperatureC: ptr(temp)}
+	p := g.newAcoustic()
+	p.temperature = s.reportedTemperature(temp)
+	p.a = observe.Acoustic{SensorID: s.id, SignalClass: class, TemperatureC: &p.temperature}
 	if s.bearingSigma > 0 {
-		a.BearingDeg = ptr(normDeg(bearing+r.NormFloat64()*s.bearingSigma, 1))
+		p.bearing = normDeg(bearing+r.NormFloat64()*s.bearingSigma, 1)
+		p.a.BearingDeg = &p.bearing
 	}
-	rec.o.Acoustic = a
+	rec.o.Acoustic = &p.a
 	rec.sent = g.sentAfter(r, s, math.Max(observed, trueArrival))
 	return rec
 }
 
+// soundEcho is the truth's Sound of an echo.
+const soundEcho = "echo"
+
 // observeAcoustic lets every acoustic sensor hear every round's launch and
-// impact, with a detection probability that falls with distance.
+// impact, with a detection probability that falls with distance. Some
+// detections are followed by an echo.
 func (g *gen) observeAcoustic() error {
 	r := g.rng(streamAcoustic)
+	echoes := g.rng(streamEchoes)
 	const mPerDeg = 111_195.0
+	var near []int
 	for _, ev := range g.events {
 		if ev.weapon == nil {
 			continue
@@ -100,7 +154,12 @@ func (g *gen) observeAcoustic() error {
 				}
 				cl := math.Cos(lat * math.Pi / 180)
 				heard := 0
-				for _, s := range g.sensors {
+				// The sensors are visited in registry order, and those
+				// beyond the coarse radius skipped, as a scan over all of
+				// them would.
+				near = g.grid.near(lat, lon, cl, rmax*1.02+500, near[:0])
+				for _, i := range near {
+					s := g.sensors[i]
 					dx, dy := (s.at.lon-lon)*cl*mPerDeg, (s.at.lat-lat)*mPerDeg
 					if math.Hypot(dx, dy) > rmax*1.02+500 {
 						continue
@@ -128,12 +187,94 @@ func (g *gen) observeAcoustic() error {
 					rec := g.acousticObs(r, s, ev, arrival, temp, az, class)
 					rec.shot, rec.sound = sh.index, sound
 					heard++
+					if g.cfg.EchoRate > 0 && echoes.Float64() < g.cfg.EchoRate {
+						g.echo(echoes, s, rec, temp)
+					}
 				}
 				g.heardCounts = append(g.heardCounts, heard)
 			}
 		}
 	}
 	return nil
+}
+
+// echo adds a reflection of the detection rec at sensor s: the same sound
+// again 0.3–3 s later, from the direction of whatever reflected it.
+func (g *gen) echo(r *rand.Rand, s *sensor, rec *obsRec, temp float64) {
+	arrival := rec.trueTime + uniform(r, 0.3, 3)
+	if s.offline(arrival) {
+		return
+	}
+	class := rec.o.Acoustic.SignalClass
+	if r.Float64() < 0.3 {
+		class = observe.SignalUnknown
+	}
+	e := g.acousticObs(r, s, rec.ev, arrival, temp, uniform(r, 0, 360), class)
+	e.shot, e.sound, e.echoOf = rec.shot, soundEcho, rec
+}
+
+// sensorGrid buckets sensors by true position into cells of about 10 km,
+// so that the sensors near a sound are found without a scan over all.
+type sensorGrid struct {
+	lat0, lon0 float64
+	nLat, nLon int
+	cells      [][]int // sensor indexes, ascending, by cell: row (latitude) major
+}
+
+const (
+	gridCellLat = 0.1  // degrees, about 11 km
+	gridCellLon = 0.15 // degrees, about 11 km at 48°N
+)
+
+func newSensorGrid(sensors []*sensor) *sensorGrid {
+	g := &sensorGrid{}
+	if len(sensors) == 0 {
+		return g
+	}
+	minLat, maxLat, minLon, maxLon := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, s := range sensors {
+		minLat, maxLat = math.Min(minLat, s.at.lat), math.Max(maxLat, s.at.lat)
+		minLon, maxLon = math.Min(minLon, s.at.lon), math.Max(maxLon, s.at.lon)
+	}
+	g.lat0, g.lon0 = minLat, minLon
+	g.nLat = int((maxLat-minLat)/gridCellLat) + 1
+	g.nLon = int((maxLon-minLon)/gridCellLon) + 1
+	g.cells = make([][]int, g.nLat*g.nLon)
+	for i, s := range sensors {
+		c := g.row(s.at.lat)*g.nLon + g.col(s.at.lon)
+		g.cells[c] = append(g.cells[c], i)
+	}
+	return g
+}
+
+func (g *sensorGrid) row(lat float64) int {
+	return min(g.nLat-1, max(0, int(math.Floor((lat-g.lat0)/gridCellLat))))
+}
+
+func (g *sensorGrid) col(lon float64) int {
+	return min(g.nLon-1, max(0, int(math.Floor((lon-g.lon0)/gridCellLon))))
+}
+
+// near appends to buf, in ascending order, the indexes of every sensor in
+// the cells that cover the box of half-size radius metres (plus a margin)
+// around (lat, lon): a superset of the sensors within radius in the
+// equirectangular frame with cos(latitude) cl.
+func (g *sensorGrid) near(lat, lon, cl, radius float64, buf []int) []int {
+	if len(g.cells) == 0 {
+		return buf
+	}
+	const mPerDeg, marginDeg = 111_195.0, 0.01
+	dLat := radius/mPerDeg + marginDeg
+	dLon := radius/(cl*mPerDeg) + marginDeg
+	r0, r1 := g.row(lat-dLat), g.row(lat+dLat)
+	c0, c1 := g.col(lon-dLon), g.col(lon+dLon)
+	for row := r0; row <= r1; row++ {
+		for col := c0; col <= c1; col++ {
+			buf = append(buf, g.cells[row*g.nLon+col]...)
+		}
+	}
+	slices.Sort(buf)
+	return buf
 }
 
 // observeFalseAcoustic adds detections of nothing at random sensors and times.
@@ -144,7 +285,7 @@ func (g *gen) observeFalseAcoustic() error {
 	r := g.rng(streamFalse)
 	real := 0
 	for _, o := range g.obs {
-		if o.o.Kind == observe.KindAcoustic {
+		if o.o.Kind == observe.KindAcoustic && o.sound != soundEcho {
 			real++
 		}
 	}
@@ -377,7 +518,7 @@ func (g *gen) duplicateReports() error {
 		}
 		rec := g.newObs(observe.KindReport, orig.ev)
 		id := rec.o.ID
-		rec.o = orig.o
+		*rec.o = *orig.o
 		rec.o.ID = id
 		rep := *orig.o.Report
 		rep.Count = max(1, rep.Count+r.IntN(3)-1)

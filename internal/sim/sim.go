@@ -17,6 +17,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"runtime"
+	"sync"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -32,7 +35,7 @@ type Config struct {
 	Seed uint64
 	// Start is the beginning of the scenario (default 2026-11-21T00:00:00Z).
 	Start time.Time
-	// Duration is the scenario's length (default 24h, at most 7 days).
+	// Duration is the scenario's length (default 24h, 1 minute to 7 days).
 	Duration time.Duration
 
 	AcousticSensors int // default 300
@@ -40,13 +43,39 @@ type Config struct {
 	Cameras         int // default 8
 	Patrols         int // default 16
 
-	FireEventsPerHour   float64 // default 40 (modulated: more at night)
+	// FireEventsPerHour is the mean rate of fire events, before twins
+	// (default 40, modulated: more at night). Fire starts in the scenario's
+	// first Duration − min(15 min, Duration/4).
+	FireEventsPerHour float64
+	// EventsPerSecond, when positive, sets the density of fire instead: it
+	// is the mean number of acoustic sounds per second along the whole
+	// front, counting each round's launch and impact as two sounds and the
+	// rounds of twins (TwinFireRate). FireEventsPerHour is then derived
+	// from it and the weapon mix's mean number of rounds per event, and is
+	// constant (no night modulation). Fire events then also start up to
+	// LeadTime before the scenario, and only rounds launched within the
+	// scenario are kept, so the rate holds from the first second to the
+	// last; impacts of the last rounds can fall up to about a minute after
+	// the end.
+	EventsPerSecond     float64
 	HeavyWeaponsPerDay  float64 // default 40 weapon sites
 	DroneFlightsPerHour float64 // default 2.5
 
 	// FalseDetectionRate is the number of false acoustic detections as a
-	// fraction of the true ones (default 0.07).
+	// fraction of the true, direct ones (default 0.07).
 	FalseDetectionRate float64
+	// EchoRate is the fraction of true acoustic detections followed by an
+	// echo: a second detection at the same sensor 0.3–3 s later, as a
+	// reflection would give (default 0.02).
+	EchoRate float64
+	// WrongTemperatureRate is the fraction of acoustic sensors whose
+	// reported temperature is wrong by 3–8 °C (default 0.05).
+	WrongTemperatureRate float64
+	// TwinFireRate is the fraction of fire events that get a twin: a second
+	// fire event with the same weapon type, fired 1–3 km from the first
+	// 0.5–6 s after it at an aim point 0.5–2 km from the first's, so that
+	// their sounds overlap in space and time (default 0.05).
+	TwinFireRate float64
 	// DuplicateReportRate is the fraction of monitor reports sent a second
 	// time under a new id (default 0.06).
 	DuplicateReportRate float64
@@ -58,8 +87,25 @@ type Config struct {
 // DefaultStart is the default beginning of a scenario.
 var DefaultStart = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 
+// LeadTime is how long before the scenario fire events may start when
+// Config.EventsPerSecond is set: longer than any event's firing lasts.
+const LeadTime = 12 * time.Minute
+
+// MaxAcousticDetections is the most acoustic detections (true, echoes and
+// false) a configuration may be expected to produce. Generate estimates the
+// number once the sensors are placed and refuses a configuration above it.
+const MaxAcousticDetections = 5_000_000
+
+// MaxSounds is the most acoustic sounds (launches and impacts of rounds) a
+// configuration may be expected to produce.
+const MaxSounds = 2_000_000
+
+// ErrConfig marks an error in a Config.
+var ErrConfig = errors.New("invalid configuration")
+
 // WithDefaults returns c with every zero field set to its default and
-// negative counts and rates set to zero.
+// negative counts and rates set to zero. When EventsPerSecond is positive,
+// FireEventsPerHour is replaced by the rate derived from it.
 func (c Config) WithDefaults() Config {
 	if c.Start.IsZero() {
 		c.Start = DefaultStart
@@ -84,7 +130,8 @@ func (c Config) WithDefaults() Config {
 		def float64
 	}{
 		{&c.FireEventsPerHour, 40}, {&c.HeavyWeaponsPerDay, 40}, {&c.DroneFlightsPerHour, 2.5},
-		{&c.FalseDetectionRate, 0.07}, {&c.DuplicateReportRate, 0.06}, {&c.ResendRate, 0.002},
+		{&c.FalseDetectionRate, 0.07}, {&c.EchoRate, 0.02}, {&c.WrongTemperatureRate, 0.05},
+		{&c.TwinFireRate, 0.05}, {&c.DuplicateReportRate, 0.06}, {&c.ResendRate, 0.002},
 	}
 	for _, f := range floats {
 		if *f.p == 0 {
@@ -92,6 +139,12 @@ func (c Config) WithDefaults() Config {
 		} else if *f.p < 0 {
 			*f.p = 0
 		}
+	}
+	if c.EventsPerSecond < 0 {
+		c.EventsPerSecond = 0
+	}
+	if c.EventsPerSecond > 0 {
+		c.FireEventsPerHour = c.EventsPerSecond * 3600 / (MeanSoundsPerFireEvent() * (1 + c.TwinFireRate))
 	}
 	return c
 }
@@ -101,17 +154,37 @@ func (c Config) check() error {
 	if c.Start.Year() < 1990 || c.Start.Year() > 9000 {
 		errs = append(errs, fmt.Errorf("start %s is out of range", c.Start.Format(time.RFC3339)))
 	}
-	if c.Duration < time.Hour || c.Duration > 7*24*time.Hour {
-		errs = append(errs, fmt.Errorf("duration %s must be between 1h and 168h", c.Duration))
+	if c.Duration < time.Minute || c.Duration > 7*24*time.Hour {
+		errs = append(errs, fmt.Errorf("duration %s must be between 1m and 168h", c.Duration))
 	}
 	if c.AcousticSensors > 5000 || c.Radars > 500 || c.Cameras > 500 || c.Patrols > 500 {
 		errs = append(errs, errors.New("too many sensors or monitors (at most 5000 acoustic sensors and 500 of the others)"))
 	}
-	if c.FireEventsPerHour > 1000 || c.HeavyWeaponsPerDay > 2000 || c.DroneFlightsPerHour > 200 {
-		errs = append(errs, errors.New("event rates too high (at most 1000 fire events per hour, 2000 weapon sites per day, 200 drone flights per hour)"))
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{
+		{"events per second", c.EventsPerSecond}, {"fire events per hour", c.FireEventsPerHour},
+		{"weapon sites per day", c.HeavyWeaponsPerDay}, {"drone flights per hour", c.DroneFlightsPerHour},
+		{"false detection rate", c.FalseDetectionRate}, {"echo rate", c.EchoRate},
+		{"wrong temperature rate", c.WrongTemperatureRate}, {"twin fire rate", c.TwinFireRate},
+		{"duplicate report rate", c.DuplicateReportRate}, {"re-send rate", c.ResendRate},
+	} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			errs = append(errs, fmt.Errorf("%s is %v", f.name, f.v))
+		}
 	}
-	if c.FalseDetectionRate > 1 || c.DuplicateReportRate > 1 || c.ResendRate > 0.5 {
-		errs = append(errs, errors.New("false detection and duplicate rates must be at most 1, the re-send rate at most 0.5"))
+	if c.HeavyWeaponsPerDay > 2000 || c.DroneFlightsPerHour > 200 {
+		errs = append(errs, errors.New("event rates too high (at most 2000 weapon sites per day and 200 drone flights per hour)"))
+	}
+	if c.FalseDetectionRate > 1 || c.EchoRate > 1 || c.WrongTemperatureRate > 1 || c.TwinFireRate > 1 ||
+		c.DuplicateReportRate > 1 || c.ResendRate > 0.5 {
+		errs = append(errs, errors.New("false detection, echo, wrong temperature, twin fire and duplicate rates must be at most 1, the re-send rate at most 0.5"))
+	}
+	if len(errs) == 0 {
+		if sounds := estimatedSounds(c); sounds > MaxSounds {
+			errs = append(errs, fmt.Errorf("about %.0f sounds estimated, more than the %d a scenario may hold: lower the rate of fire or the duration", sounds, MaxSounds))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -137,7 +210,7 @@ type Scenario struct {
 func Generate(cfg Config) (Scenario, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.check(); err != nil {
-		return Scenario{}, fmt.Errorf("sim: %w", err)
+		return Scenario{}, fmt.Errorf("sim: %w: %w", ErrConfig, err)
 	}
 	g := newGen(cfg)
 	if err := g.run(); err != nil {
@@ -155,18 +228,60 @@ const (
 )
 
 // WriteObservations writes the observations to w as NDJSON: one canonical
-// GeoJSON Feature (observe.Marshal) per line.
+// GeoJSON Feature (observe.Marshal) per line. It marshals on every CPU and
+// writes in order, holding only a few thousand lines at a time.
 func (s Scenario) WriteObservations(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
-	for _, o := range s.Observations {
-		b, err := observe.Marshal(o)
+	err := writeInOrder(bw, s.Observations, func(b []byte, _ int, o observe.Observation) ([]byte, error) {
+		line, err := observe.Marshal(o)
 		if err != nil {
-			return err
+			return b, err
 		}
-		bw.Write(b)
-		bw.WriteByte('\n')
+		return append(append(b, line...), '\n'), nil
+	})
+	if err != nil {
+		return err
 	}
 	return bw.Flush()
+}
+
+// writeInOrder writes to w, for each item in order, what add appends for
+// it. Chunks of items are turned into bytes concurrently, on up to
+// GOMAXPROCS goroutines; the output is the same as that of a loop.
+func writeInOrder[T any](w io.Writer, items []T, add func(b []byte, i int, item T) ([]byte, error)) error {
+	const chunk = 1024
+	workers := max(1, runtime.GOMAXPROCS(0))
+	bufs := make([][]byte, workers)
+	errs := make([]error, workers)
+	for base := 0; base < len(items); base += chunk * workers {
+		var wg sync.WaitGroup
+		n := 0
+		for k := range workers {
+			lo := base + k*chunk
+			if lo >= len(items) {
+				break
+			}
+			hi := min(lo+chunk, len(items))
+			n++
+			wg.Go(func() {
+				b := bufs[k][:0]
+				for i := lo; i < hi && errs[k] == nil; i++ {
+					b, errs[k] = add(b, i, items[i])
+				}
+				bufs[k] = b
+			})
+		}
+		wg.Wait()
+		for k := range n {
+			if errs[k] != nil {
+				return errs[k]
+			}
+			if _, err := w.Write(bufs[k]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ObservationsNDJSON returns the observations as NDJSON.
@@ -205,22 +320,25 @@ func (s Scenario) WriteTruth(w io.Writer) error {
 	head.Observations = nil
 	b, err := json.MarshalIndent(head, "", "  ")
 	if err != nil {
-		return err
+		return fmt.Errorf("marshal the truth: %w", err)
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
 	b = bytes.TrimSuffix(b, []byte("\n}"))
 	bw.Write(b)
 	bw.WriteString(",\n  \"observations\": [")
-	for i, o := range s.Truth.Observations {
+	err = writeInOrder(bw, s.Truth.Observations, func(b []byte, i int, o ObservationTruth) ([]byte, error) {
 		line, err := json.Marshal(o)
 		if err != nil {
-			return err
+			return b, fmt.Errorf("marshal the truth of observation %s: %w", o.ID, err)
 		}
 		if i > 0 {
-			bw.WriteByte(',')
+			b = append(b, ',')
 		}
-		bw.WriteString("\n    ")
-		bw.Write(line)
+		b = append(b, "\n    "...)
+		return append(b, line...), nil
+	})
+	if err != nil {
+		return err
 	}
 	bw.WriteString("\n  ]\n}\n")
 	return bw.Flush()

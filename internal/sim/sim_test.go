@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -301,9 +302,22 @@ func TestTruthObservations(t *testing.T) {
 
 // TestAcousticPhysics recomputes every true arrival time from the truth:
 // emission time + geodesic distance from the source to the sensor's true
-// position / speed of sound at the reported temperature.
+// position / speed of sound at the true temperature (the reported one less
+// the sensor's thermometer error). Echoes follow their original.
 func TestAcousticPhysics(t *testing.T) {
-	s := defaultScenario(t)
+	for _, tc := range []struct {
+		name string
+		scen func(*testing.T) Scenario
+	}{
+		{"default", defaultScenario},
+		{"dense", denseScenario},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkAcousticPhysics(t, tc.scen(t)) })
+	}
+}
+
+func checkAcousticPhysics(t *testing.T, s Scenario) {
+	t.Helper()
 	sensors := map[string]SensorTruth{}
 	for _, st := range s.Truth.Sensors {
 		sensors[st.ID] = st
@@ -316,7 +330,11 @@ func TestAcousticPhysics(t *testing.T) {
 	for _, o := range s.Observations {
 		obs[o.ID] = o
 	}
-	checked := 0
+	truth := map[string]ObservationTruth{}
+	for _, ot := range s.Truth.Observations {
+		truth[ot.ID] = ot
+	}
+	checked, echoes := 0, 0
 	for _, ot := range s.Truth.Observations {
 		if ot.Kind != observe.KindAcoustic || ot.EventID == FalseEventID {
 			continue
@@ -326,19 +344,6 @@ func TestAcousticPhysics(t *testing.T) {
 		if st.Type != observe.SensorAcoustic {
 			t.Fatalf("%s: sensor %s is not a registered acoustic sensor", ot.ID, o.Acoustic.SensorID)
 		}
-		e := events[ot.EventID]
-		sh := e.Shots[ot.Shot-1]
-		src, emitted := e.Origin.Position, sh.LaunchAt
-		if ot.Sound == "impact" {
-			src, emitted = sh.Impact, sh.ImpactAt
-		}
-		var d float64
-		geodesic.WGS84.Inverse(st.TruePosition[1], st.TruePosition[0], src[1], src[0], &d, nil, nil)
-		c := 331.3 * math.Sqrt(1+*o.Acoustic.TemperatureC/273.15)
-		want := emitted.Add(time.Duration(d / c * 1e9))
-		if diff := ot.TrueTime.Sub(want); diff < -time.Microsecond || diff > time.Microsecond {
-			t.Fatalf("%s: true arrival %s, recomputed %s", ot.ID, ot.TrueTime, want)
-		}
 		// The observed time is the true one plus the clock bias and a pick error.
 		errS := o.ObservedAt.Sub(ot.TrueTime).Seconds() - st.ClockBiasS
 		if math.Abs(errS) > 6*st.PickSigmaS+1e-6 {
@@ -347,10 +352,41 @@ func TestAcousticPhysics(t *testing.T) {
 		if o.Location.Lon != st.ReportedPosition[0] || o.Location.Lat != st.ReportedPosition[1] {
 			t.Errorf("%s: location is not the sensor's registered position", ot.ID)
 		}
+		if ot.Sound == "echo" {
+			orig, ok := truth[ot.EchoOf]
+			if !ok || orig.Source != ot.Source || orig.EventID != ot.EventID || orig.Shot != ot.Shot || (orig.Sound != "launch" && orig.Sound != "impact") {
+				t.Fatalf("echo %s of %s: not a direct detection of the same sound at the same sensor: %+v", ot.ID, ot.EchoOf, orig)
+			}
+			if d := ot.TrueTime.Sub(orig.TrueTime); d < 300*time.Millisecond || d > 3*time.Second {
+				t.Errorf("echo %s arrives %s after its original", ot.ID, d)
+			}
+			echoes++
+			continue
+		}
+		if ot.EchoOf != "" {
+			t.Errorf("%s: sound %q with echo_of %s", ot.ID, ot.Sound, ot.EchoOf)
+		}
+		e := events[ot.EventID]
+		sh := e.Shots[ot.Shot-1]
+		src, emitted := e.Origin.Position, sh.LaunchAt
+		if ot.Sound == "impact" {
+			src, emitted = sh.Impact, sh.ImpactAt
+		}
+		var d float64
+		geodesic.WGS84.Inverse(st.TruePosition[1], st.TruePosition[0], src[1], src[0], &d, nil, nil)
+		trueT := math.Round((*o.Acoustic.TemperatureC-st.TemperatureErrorC)*10) / 10
+		c := 331.3 * math.Sqrt(1+trueT/273.15)
+		want := emitted.Add(time.Duration(d / c * 1e9))
+		if diff := ot.TrueTime.Sub(want); diff < -time.Microsecond || diff > time.Microsecond {
+			t.Fatalf("%s: true arrival %s, recomputed %s", ot.ID, ot.TrueTime, want)
+		}
 		checked++
 	}
 	if checked == 0 {
 		t.Fatal("no acoustic detections checked")
+	}
+	if echoes != s.Truth.Summary.Echoes {
+		t.Errorf("%d echoes in the truth, summary says %d", echoes, s.Truth.Summary.Echoes)
 	}
 }
 
@@ -693,24 +729,42 @@ func TestTruthJSON(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
+	quiet := func(c Config) Config {
+		c.DroneFlightsPerHour, c.HeavyWeaponsPerDay = -1, -1
+		return c
+	}
 	for _, tc := range []struct {
 		name string
 		cfg  Config
-		ok   bool
+		// bad is empty for a configuration that must generate, else a
+		// piece of the error it must be refused with.
+		bad string
 	}{
-		{"too long", Config{Duration: 8 * 24 * time.Hour}, false},
-		{"too short", Config{Duration: time.Minute}, false},
-		{"too many sensors", Config{AcousticSensors: 10_000}, false},
-		{"too early", Config{Start: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}, false},
-		{"no drones", Config{Seed: 3, Duration: 2 * time.Hour, DroneFlightsPerHour: -1, HeavyWeaponsPerDay: -1}, true},
+		{"too long", Config{Duration: 8 * 24 * time.Hour}, "between 1m and 168h"},
+		{"too short", Config{Duration: 30 * time.Second}, "between 1m and 168h"},
+		{"one minute", Config{Seed: 2, Duration: time.Minute}, ""},
+		{"one minute dense", quiet(Config{Seed: 2, Duration: time.Minute, EventsPerSecond: 100}), ""},
+		{"too many sensors", Config{AcousticSensors: 10_000}, "too many sensors"},
+		{"too early", Config{Start: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}, "out of range"},
+		{"no drones", quiet(Config{Seed: 3, Duration: 2 * time.Hour}), ""},
+		{"echo rate over 1", Config{EchoRate: 2}, "at most 1"},
+		{"twin rate over 1", Config{TwinFireRate: 1.5}, "at most 1"},
+		{"rate not a number", Config{EventsPerSecond: math.NaN()}, "events per second is NaN"},
+		{"rate infinite", Config{FireEventsPerHour: math.Inf(1)}, "fire events per hour is +Inf"},
+		{"too many sounds", Config{EventsPerSecond: 1000, Duration: 2 * time.Hour}, "sounds estimated"},
+		{"too many detections", Config{EventsPerSecond: 500, Duration: time.Hour}, "acoustic detections estimated"},
+		{"too many detections by sensors", Config{EventsPerSecond: 50, Duration: time.Hour, AcousticSensors: 3000}, "acoustic detections estimated"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := Generate(tc.cfg)
-			if (err == nil) != tc.ok {
-				t.Fatalf("Generate: %v, want ok=%v", err, tc.ok)
+			if tc.bad != "" {
+				if err == nil || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.bad) {
+					t.Fatalf("Generate: %v, want an ErrConfig saying %q", err, tc.bad)
+				}
+				return
 			}
 			if err != nil {
-				return
+				t.Fatalf("Generate: %v", err)
 			}
 			for _, e := range s.Truth.Events {
 				if e.Type == EventDroneCrossing || e.Type == EventHeavyWeapons {
@@ -720,8 +774,15 @@ func TestConfig(t *testing.T) {
 		})
 	}
 	c := Config{}.WithDefaults()
-	if !c.Start.Equal(DefaultStart) || c.Duration != 24*time.Hour || c.AcousticSensors != 300 {
+	if !c.Start.Equal(DefaultStart) || c.Duration != 24*time.Hour || c.AcousticSensors != 300 || c.EchoRate != 0.02 || c.EventsPerSecond != 0 {
 		t.Errorf("defaults: %+v", c)
+	}
+	if again := c.WithDefaults(); again != c {
+		t.Errorf("WithDefaults is not idempotent: %+v then %+v", c, again)
+	}
+	off := Config{EchoRate: -1, TwinFireRate: -1, WrongTemperatureRate: -1, EventsPerSecond: -3}.WithDefaults()
+	if off.EchoRate != 0 || off.TwinFireRate != 0 || off.WrongTemperatureRate != 0 || off.EventsPerSecond != 0 || off.FireEventsPerHour != 40 {
+		t.Errorf("negative rates: %+v", off)
 	}
 }
 

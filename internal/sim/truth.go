@@ -67,6 +67,18 @@ type Summary struct {
 	DroppedUnobserved    int     `json:"dropped_unobserved_events"`
 	PlacementFailures    int     `json:"placement_failures"`
 	MedianSensorsPerShot float64 `json:"median_sensors_per_sound"`
+	// Sounds is the number of acoustic sounds that fire made: two (launch
+	// and impact) per round, including the rounds of events dropped
+	// because nothing observed them.
+	Sounds int `json:"sounds"`
+	// Echoes counts the acoustic detections that are echoes.
+	Echoes int `json:"echoes"`
+	// TwinEvents counts the fire events in Events that are twins of
+	// another event in Events (TwinOf set).
+	TwinEvents int `json:"twin_events"`
+	// WrongTemperatureSensors counts the acoustic sensors that report a
+	// wrong temperature (temperature_error_c set).
+	WrongTemperatureSensors int `json:"wrong_temperature_sensors"`
 }
 
 // EventType is what kind of thing happened.
@@ -129,9 +141,12 @@ type Event struct {
 	RangeM float64 `json:"range_m,omitempty"`
 	Shots  []Shot  `json:"shots,omitempty"`
 	// FiredFrom names the heavy-weapons event whose site this fire came from.
-	FiredFrom string        `json:"fired_from,omitempty"`
-	Heavy     *HeavyWeapons `json:"heavy_weapons,omitempty"`
-	Drone     *Drone        `json:"drone,omitempty"`
+	FiredFrom string `json:"fired_from,omitempty"`
+	// TwinOf names the fire event this one is a twin of: fired close to it
+	// in space and time (see Config.TwinFireRate).
+	TwinOf string        `json:"twin_of,omitempty"`
+	Heavy  *HeavyWeapons `json:"heavy_weapons,omitempty"`
+	Drone  *Drone        `json:"drone,omitempty"`
 	// Observations is the number of distinct observation ids that belong to the event.
 	Observations int `json:"observations"`
 }
@@ -198,8 +213,13 @@ type SensorTruth struct {
 	// ClockBiasS is the sensor clock's constant error, added to every arrival time.
 	ClockBiasS float64 `json:"clock_bias_s,omitempty"`
 	// PickSigmaS is the one-sigma error of picking an arrival.
-	PickSigmaS         float64 `json:"pick_sigma_s,omitempty"`
+	PickSigmaS float64 `json:"pick_sigma_s,omitempty"`
+	// TemperatureOffsetC is how much warmer the air at the sensor really is
+	// than the regional model; the sensor measures it correctly.
 	TemperatureOffsetC float64 `json:"temperature_offset_c,omitempty"`
+	// TemperatureErrorC is the error of the sensor's thermometer, added to
+	// every temperature it reports (zero for a sensor that reports right).
+	TemperatureErrorC float64 `json:"temperature_error_c,omitempty"`
 	// BearingSigmaDeg is set for array sensors that report a bearing.
 	BearingSigmaDeg float64 `json:"bearing_sigma_deg,omitempty"`
 	// UploadPeriodS is set for store-and-forward sensors that send their
@@ -243,8 +263,12 @@ type ObservationTruth struct {
 	EventID string `json:"event_id"`
 	// Shot is the 1-based round of a fire event an acoustic detection heard.
 	Shot int `json:"shot,omitempty"`
-	// Sound is what was really heard or reported: "launch" or "impact".
+	// Sound is what was really heard or reported: "launch" or "impact",
+	// or "echo" for an acoustic detection of a reflection (EchoOf).
 	Sound string `json:"sound,omitempty"`
+	// EchoOf names the acoustic detection an echo follows: the same sensor
+	// hearing the same sound again by a reflection.
+	EchoOf string `json:"echo_of,omitempty"`
 	// TrueTime is the error-free time of what was observed: the true
 	// arrival time at the sensor (acoustic), when the monitor perceived the
 	// first round (report), the image or track time, the event time (osint).
