@@ -105,6 +105,9 @@ type Attribution struct {
 	SignedDistanceM, DistanceSigmaM float64
 	Zones                           []string
 	ZoneProbabilities               map[string]float64
+	// PartyZoneProbabilities maps each party and zone to the probability
+	// that the point is on that party's side and in the zone.
+	PartyZoneProbabilities map[string]map[string]float64
 	// Reason explains an absent party in words.
 	Reason string
 }
@@ -205,15 +208,16 @@ type (
 		Observations []string     `json:"observations"`
 	}
 	attributionJSON struct {
-		Of                string             `json:"of,omitempty"`
-		Party             *string            `json:"party"`
-		Probability       float64            `json:"probability"`
-		Probabilities     map[string]float64 `json:"probabilities,omitempty"`
-		SignedDistanceM   float64            `json:"signed_distance_m"`
-		DistanceSigmaM    float64            `json:"distance_sigma_m"`
-		Zones             []string           `json:"zones,omitempty"`
-		ZoneProbabilities map[string]float64 `json:"zone_probabilities,omitempty"`
-		Reason            string             `json:"reason,omitempty"`
+		Of                     string                        `json:"of,omitempty"`
+		Party                  *string                       `json:"party"`
+		Probability            float64                       `json:"probability"`
+		Probabilities          map[string]float64            `json:"probabilities,omitempty"`
+		SignedDistanceM        float64                       `json:"signed_distance_m"`
+		DistanceSigmaM         float64                       `json:"distance_sigma_m"`
+		Zones                  []string                      `json:"zones,omitempty"`
+		ZoneProbabilities      map[string]float64            `json:"zone_probabilities,omitempty"`
+		PartyZoneProbabilities map[string]map[string]float64 `json:"party_zone_probabilities,omitempty"`
+		Reason                 string                        `json:"reason,omitempty"`
 	}
 )
 
@@ -245,6 +249,12 @@ func (in Incident) MarshalJSON() ([]byte, error) {
 	aj := &attributionJSON{Of: a.Of, Probability: round(a.Probability, 4), Probabilities: roundMap(a.Probabilities),
 		SignedDistanceM: round(a.SignedDistanceM, 1), DistanceSigmaM: round(a.DistanceSigmaM, 1),
 		Zones: a.Zones, ZoneProbabilities: roundMap(a.ZoneProbabilities), Reason: a.Reason}
+	if len(a.PartyZoneProbabilities) > 0 {
+		aj.PartyZoneProbabilities = map[string]map[string]float64{}
+		for party, zones := range a.PartyZoneProbabilities {
+			aj.PartyZoneProbabilities[party] = roundMap(zones)
+		}
+	}
 	if a.Party != "" {
 		aj.Party = &a.Party
 	}
@@ -294,7 +304,8 @@ func roundMap(m map[string]float64) map[string]float64 {
 // attribute fills an Attribution from the attributor's result for what.
 func fromResult(of string, r attribution.Result, minP float64) Attribution {
 	a := Attribution{Of: of, Party: r.Party, Probability: r.Probability, Probabilities: r.Probabilities,
-		SignedDistanceM: r.SignedDistanceM, DistanceSigmaM: r.DistanceSigmaM, Zones: r.Zones, ZoneProbabilities: r.ZoneProbabilities}
+		SignedDistanceM: r.SignedDistanceM, DistanceSigmaM: r.DistanceSigmaM, Zones: r.Zones,
+		ZoneProbabilities: r.ZoneProbabilities, PartyZoneProbabilities: r.PartyZoneProbabilities}
 	if a.Party == "" {
 		a.Reason = fmt.Sprintf("not attributable: the most probable side has probability %.2f, below %.2f", r.Probability, minP)
 	}

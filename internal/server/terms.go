@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/geo"
+	"github.com/guarantor-project/guarantor/internal/rules"
 	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/terms"
 )
@@ -67,6 +68,9 @@ func (s *Server) postTerms(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, err := terms.Parse(body, "request body")
+	if err == nil {
+		_, err = rules.Compile(t)
+	}
 	if err != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: err.Error()})
 		return
@@ -84,6 +88,9 @@ func (s *Server) postTerms(w http.ResponseWriter, r *http.Request) {
 // into use. Terms that do not validate are refused with terms.Problems.
 func (s *Server) LoadTerms(ctx context.Context, t terms.Terms) (store.TermsVersion, error) {
 	if _, err := terms.Compile(t); err != nil {
+		return store.TermsVersion{}, err
+	}
+	if _, err := rules.Compile(t); err != nil {
 		return store.TermsVersion{}, err
 	}
 	v, err := s.cfg.Store.AddTerms(ctx, t)

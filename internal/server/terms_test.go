@@ -93,11 +93,38 @@ func TestTermsRefused(t *testing.T) {
 	if res := a.do("POST", "/api/v1/terms", "application/yaml", []byte("id: [")); res.status != 422 {
 		t.Errorf("malformed YAML: %d, want 422", res.status)
 	}
+	// A rule of the agreement's own that does not compile.
+	withRule := append(readTestdata(t, "example.yaml"), []byte(`
+rules:
+  - id: heavy_at_night
+    clause: "1"
+    type: heavy_at_night
+    severity: major
+    condition: incident.weapon_class != "" &&& incident.start.getHours() < 5
+`)...)
+	res := a.do("POST", "/api/v1/terms", "application/yaml", withRule)
+	var e errorBody
+	res.json(t, &e)
+	if res.status != 422 || !strings.Contains(e.Error, "rule heavy_at_night") || !strings.Contains(e.Error, "Syntax error") {
+		t.Errorf("a rule that does not compile: %d %q; want 422 naming the rule and the CEL error", res.status, e.Error)
+	}
+	if _, err := a.srv.LoadTerms(t.Context(), mustParse(t, withRule)); err == nil {
+		t.Error("LoadTerms took a rule that does not compile")
+	}
 	var all []termsVersionJSON
 	a.do("GET", "/api/v1/terms/versions", "", nil).json(t, &all)
 	if len(all) != 0 {
 		t.Errorf("refused terms were stored: %+v", all)
 	}
+}
+
+func mustParse(t *testing.T, b []byte) terms.Terms {
+	t.Helper()
+	tm, err := terms.Parse(b, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
 }
 
 // TestWeaponClassesFromTerms checks that ingest knows the weapon classes of

@@ -43,8 +43,9 @@ const (
 	FireAcrossLine = "fire_across_line"
 	// FireSameSide: fire whose origin and impact are on one side.
 	FireSameSide = "fire_same_side"
-	// FireOriginUnknown: fire whose impact was located and origin not.
-	FireOriginUnknown = "fire_origin_unknown"
+	// FireUnresolved: fire whose origin or impact was not located, so
+	// that whether it crossed the line is not known.
+	FireUnresolved = "fire_unresolved"
 	// WeaponInWithdrawalZone: a heavy weapon of a class within that
 	// class's withdrawal distance on its party's side.
 	WeaponInWithdrawalZone = "weapon_in_withdrawal_zone"
@@ -55,7 +56,7 @@ const (
 )
 
 // ViolationTypes lists the built-in violation types.
-var ViolationTypes = []string{FireAcrossLine, FireSameSide, FireOriginUnknown, WeaponInWithdrawalZone, PresenceInBufferZone, AirspaceCrossing}
+var ViolationTypes = []string{FireAcrossLine, FireSameSide, FireUnresolved, WeaponInWithdrawalZone, PresenceInBufferZone, AirspaceCrossing}
 
 // Rule is an agreement's own rule: when Condition, a CEL expression over
 // the incident and the terms, is true, the incident is a candidate

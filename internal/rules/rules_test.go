@@ -1,0 +1,359 @@
+package rules
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/attribution"
+	"github.com/guarantor-project/guarantor/internal/fusion"
+	"github.com/guarantor-project/guarantor/internal/geo"
+	"github.com/guarantor-project/guarantor/internal/incident"
+	"github.com/guarantor-project/guarantor/internal/label"
+	"github.com/guarantor-project/guarantor/internal/terms"
+)
+
+var t0 = time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
+
+// testTerms has a north–south contact line at longitude 37.5 that bends
+// east at latitude 48.5: party A holds the west (left, looking north),
+// party B the east; a 1 km buffer zone; the Minsk withdrawal distances.
+func testTerms(t *testing.T, rules ...terms.Rule) terms.Terms {
+	t.Helper()
+	tm := terms.Terms{
+		ID: "test", Version: "1", Title: "Test terms", Illustrative: true, EffectiveFrom: t0.Add(-24 * time.Hour),
+		Parties:     []terms.Party{{Code: "A", Name: "Party A", Side: terms.Left}, {Code: "B", Name: "Party B", Side: terms.Right}},
+		ContactLine: terms.Geometry{Type: "LineString", Coordinates: json.RawMessage(`[[37.5,47.0],[37.5,48.5],[38.5,49.0]]`)},
+		BufferZone:  terms.BufferZone{HalfWidthM: 1000},
+		Clauses: []terms.Clause{
+			{ID: "1", Title: "Ceasefire", Forbids: []string{terms.FireAcrossLine, terms.FireSameSide, terms.FireUnresolved}},
+			{ID: "2", Title: "Buffer zone", Forbids: []string{terms.PresenceInBufferZone}},
+			{ID: "3", Title: "Withdrawal", Forbids: []string{terms.WeaponInWithdrawalZone}},
+			{ID: "4", Title: "Night fire"},
+		},
+		Rules: rules,
+	}
+	tm.WeaponClasses = terms.DefaultWeaponClasses()
+	if err := tm.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
+
+// at is the point east and north of (37.5, 48.0) in km.
+func at(eastKM, northKM float64) geo.LonLat {
+	return geo.NewENU(geo.LonLat{Lon: 37.5, Lat: 48.0}).Inverse(eastKM*1000, northKM*1000)
+}
+
+type world struct {
+	set *Set
+	ctx Context
+}
+
+func newWorld(t *testing.T, rules ...terms.Rule) world {
+	t.Helper()
+	tm := testTerms(t, rules...)
+	a, err := terms.Compile(tm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, err := attribution.New(a, attribution.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Compile(tm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return world{set: s, ctx: Context{Agreement: a, Attributor: at}}
+}
+
+// site is a located point with a round uncertainty of sigma metres.
+func site(p geo.LonLat, sigma float64) *incident.Site {
+	cov := [2][2]float64{{sigma * sigma, 0}, {0, sigma * sigma}}
+	e, _ := geo.EllipseFromCov(cov, 0.95)
+	return &incident.Site{Position: p, Cov: cov, Ellipse95: e}
+}
+
+// fireIncident is an origin incident, linked to an impact when impact is
+// set, attributed as the engine would.
+func (w world) fireIncident(t *testing.T, origin, impact *incident.Site, weaponClass string, rounds int) incident.Incident {
+	t.Helper()
+	in := incident.Incident{ID: "inc-o", Version: 3, Class: fusion.ClassFire, Role: fusion.RoleOrigin, Start: t0, End: t0.Add(time.Minute),
+		Location: *origin, Origin: origin, Impact: impact, WeaponClass: weaponClass,
+		Confidence: fusion.Confidence{Level: fusion.Corroborated, IndependentSources: 2, Score: 0.9}, Label: label.PublicLabel()}
+	for range rounds {
+		in.Evidence = append(in.Evidence, incident.Evidence{ID: "e", Role: fusion.RoleOrigin, Observations: []string{"o"}})
+	}
+	in.Attribution = w.attribute(t, origin, "origin")
+	return in
+}
+
+func (w world) attribute(t *testing.T, s *incident.Site, of string) incident.Attribution {
+	t.Helper()
+	r, err := w.ctx.Attributor.Attribute(attribution.Estimate{Position: s.Position, Cov: s.Cov})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return incident.Attribution{Of: of, Party: r.Party, Probability: r.Probability, Probabilities: r.Probabilities,
+		SignedDistanceM: r.SignedDistanceM, DistanceSigmaM: r.DistanceSigmaM, Zones: r.Zones,
+		ZoneProbabilities: r.ZoneProbabilities, PartyZoneProbabilities: r.PartyZoneProbabilities}
+}
+
+func (w world) equipment(t *testing.T, p geo.LonLat, sigma float64, class string) incident.Incident {
+	t.Helper()
+	s := site(p, sigma)
+	in := incident.Incident{ID: "inc-e", Version: 1, Class: fusion.ClassEquipment, Role: fusion.RoleUnknown, Start: t0, End: t0,
+		Location: *s, WeaponClass: class, Label: label.PublicLabel()}
+	in.Attribution = w.attribute(t, s, "location")
+	return in
+}
+
+// only returns the one candidate of a type, failing if there is not exactly one.
+func only(t *testing.T, cands []Candidate, typ string) Candidate {
+	t.Helper()
+	var found []Candidate
+	for _, c := range cands {
+		if c.Type == typ {
+			found = append(found, c)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d candidates of type %s among %+v", len(found), typ, cands)
+	}
+	return found[0]
+}
+
+func types(cands []Candidate) []string {
+	var out []string
+	for _, c := range cands {
+		out = append(out, c.Type)
+	}
+	return out
+}
+
+func TestFire(t *testing.T) {
+	w := newWorld(t)
+	tests := []struct {
+		name           string
+		origin, impact *incident.Site
+		class          string
+		rounds         int
+		typ            string
+		party          string
+		severity       Severity
+	}{
+		{"across, from A", site(at(-8, 0), 50), site(at(4, 0), 50), "", 3, terms.FireAcrossLine, "A", Serious},
+		{"across, from B, deep", site(at(9, 0), 50), site(at(-7, 0), 50), "", 2, terms.FireAcrossLine, "B", Major},
+		{"into the buffer zone on its own side", site(at(-8, 0), 50), site(at(-0.5, 0), 50), "", 1, terms.FireAcrossLine, "A", Serious},
+		{"on one side", site(at(-8, 0), 50), site(at(-3, 0), 50), "", 1, terms.FireSameSide, "A", Minor},
+		{"on one side with heavy artillery", site(at(-20, 0), 50), site(at(-6, 0), 50), "artillery_100mm", 1, terms.FireSameSide, "A", Serious},
+		{"across with many rounds", site(at(-8, 0), 50), site(at(2, 0), 50), "", ManyRounds, terms.FireAcrossLine, "A", Major},
+		{"origin too near the line to attribute", site(at(0.3, 0), 1000), site(at(-4, 0), 50), "", 1, terms.FireAcrossLine, "", Serious},
+		// North of the bend (55.6 km north) the line runs north-east: a
+		// point due north of the bend is on A's side, one south-east of it
+		// on B's.
+		{"across the bend", site(at(0, 62), 50), site(at(10, 52), 50), "", 1, terms.FireAcrossLine, "A", Major},
+		{"no impact located", site(at(-8, 0), 50), nil, "", 1, terms.FireUnresolved, "A", Minor},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := w.fireIncident(t, tc.origin, tc.impact, tc.class, tc.rounds)
+			cands, err := w.set.Evaluate(in, w.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := only(t, cands, tc.typ)
+			if c.Party != tc.party || c.Severity != tc.severity || c.Clause != "1" {
+				t.Errorf("%s: party %q severity %s clause %q, want %q %s clause 1 (%s)", c.Type, c.Party, c.Severity, c.Clause, tc.party, tc.severity, c.Reason)
+			}
+			if c.ID != c.Rule+"/inc-o" || c.IncidentVersion != 3 || c.Confidence.Level != fusion.Corroborated || c.Reason == "" {
+				t.Errorf("candidate %+v", c)
+			}
+			if geo.Distance(c.Position, tc.origin.Position) > 1 {
+				t.Errorf("placed %.0f m from the origin", geo.Distance(c.Position, tc.origin.Position))
+			}
+		})
+	}
+
+	// An impact linked to its origin leaves the fire to the origin's
+	// incident; an impact alone is unresolved and not attributable.
+	linked := w.fireIncident(t, site(at(-8, 0), 50), site(at(6, 0), 50), "", 1)
+	linked.Role = fusion.RoleImpact
+	if cands, _ := w.set.Evaluate(linked, w.ctx); len(cands) != 0 {
+		t.Errorf("a linked impact gave %v", types(cands))
+	}
+	alone := incident.Incident{ID: "inc-i", Class: fusion.ClassFire, Role: fusion.RoleImpact, Start: t0, End: t0, Location: *site(at(6, 0), 50)}
+	alone.Impact = &alone.Location
+	alone.Attribution = incident.Attribution{Reason: "not attributable: the origin of the fire is not located"}
+	cands, err := w.set.Evaluate(alone, w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := only(t, cands, terms.FireUnresolved); c.Party != "" {
+		t.Errorf("an impact alone was attributed to %s", c.Party)
+	}
+}
+
+func TestWeapons(t *testing.T) {
+	w := newWorld(t)
+	// Artillery must be 50 km from the line: probe around the threshold.
+	tests := []struct {
+		name  string
+		p     geo.LonLat
+		sigma float64
+		class string
+		typ   string // "" for no candidate of the weapon rule
+		party string
+	}{
+		{"artillery 30 km inside its zone", at(-30, 0), 50, "artillery_100mm", terms.WeaponInWithdrawalZone, "A"},
+		{"artillery 49.9 km", at(-49.9, 0), 20, "artillery_100mm", terms.WeaponInWithdrawalZone, "A"},
+		{"artillery 50.1 km", at(-50.1, 0), 20, "artillery_100mm", "", ""},
+		{"MLRS 60 km, within its 70 km", at(60, 0), 50, "mlrs", terms.WeaponInWithdrawalZone, "B"},
+		{"heavy MLRS 100 km", at(100, 0), 50, "heavy_mlrs", terms.WeaponInWithdrawalZone, "B"},
+		{"an unknown class", at(-10, 0), 50, "tanks", "", ""},
+		{"near the line, side unknown", at(0.2, 0), 2000, "artillery_100mm", terms.WeaponInWithdrawalZone, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cands, err := w.set.Evaluate(w.equipment(t, tc.p, tc.sigma, tc.class), w.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.typ == "" {
+				for _, c := range cands {
+					if c.Type == terms.WeaponInWithdrawalZone {
+						t.Fatalf("a candidate %+v", c)
+					}
+				}
+				return
+			}
+			c := only(t, cands, tc.typ)
+			if c.Party != tc.party || c.Clause != "3" || c.WeaponClass != tc.class || c.WithdrawalM == 0 || !strings.Contains(c.Reason, tc.class) {
+				t.Errorf("candidate %+v", c)
+			}
+		})
+	}
+	if c := only(t, mustEvaluate(t, w, w.equipment(t, at(100, 0), 50, "heavy_mlrs")), terms.WeaponInWithdrawalZone); c.Severity != Major {
+		t.Errorf("heavy MLRS in its zone is %s, want major", c.Severity)
+	}
+}
+
+func mustEvaluate(t *testing.T, w world, in incident.Incident) []Candidate {
+	t.Helper()
+	cands, err := w.set.Evaluate(in, w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cands
+}
+
+func TestBufferZone(t *testing.T) {
+	w := newWorld(t)
+	tests := []struct {
+		name  string
+		p     geo.LonLat
+		want  bool
+		party string
+	}{
+		{"inside on A's side", at(-0.5, 0), true, "A"},
+		{"inside on B's side", at(0.4, 0), true, "B"},
+		{"just outside", at(-1.2, 0), false, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cands := mustEvaluate(t, w, w.equipment(t, tc.p, 20, ""))
+			if !tc.want {
+				if len(cands) != 0 {
+					t.Errorf("candidates %v", types(cands))
+				}
+				return
+			}
+			if c := only(t, cands, terms.PresenceInBufferZone); c.Party != tc.party || c.Clause != "2" {
+				t.Errorf("candidate %+v", c)
+			}
+		})
+	}
+}
+
+func TestRepeatedRaisesSeverity(t *testing.T) {
+	w := newWorld(t)
+	in := w.fireIncident(t, site(at(-8, 0), 50), site(at(-3, 0), 50), "", 1)
+	w.ctx.Recent = RepeatedEvents - 1
+	if c := only(t, mustEvaluate(t, w, in), terms.FireSameSide); c.Severity != Serious {
+		t.Errorf("the %dth fire of a party in a day is %s, want serious", RepeatedEvents, c.Severity)
+	}
+}
+
+func TestOwnRules(t *testing.T) {
+	night := terms.Rule{ID: "night_fire", Clause: "4", Type: "night_fire", Severity: "serious",
+		Condition: `incident.class == "fire" && incident.start.getHours() < 5`, Description: "Fire at night, when monitors cannot see."}
+	far := terms.Rule{ID: "far_inside", Clause: "3", Type: "deep_weapons", Severity: "major",
+		Condition: `incident.weapon_class != "" && -incident.signed_distance_m > terms.withdrawal_m[incident.weapon_class] / 2.0`}
+	w := newWorld(t, night, far)
+	in := w.fireIncident(t, site(at(-8, 0), 50), site(at(6, 0), 50), "", 1)
+	c := only(t, mustEvaluate(t, w, in), "night_fire")
+	if c.Rule != "night_fire" || c.Clause != "4" || c.Severity != Serious || c.Party != "A" || !strings.Contains(c.Reason, "at night") {
+		t.Errorf("candidate %+v", c)
+	}
+
+	tests := []struct {
+		name string
+		rule terms.Rule
+		want string // in the error
+	}{
+		{"does not parse", terms.Rule{ID: "broken", Clause: "4", Type: "x", Severity: "minor", Condition: `incident.class ==`}, "rule broken:"},
+		{"unknown variable", terms.Rule{ID: "unknown", Clause: "4", Type: "x", Severity: "minor", Condition: `weather == "rain"`}, "rule unknown:"},
+		{"not a bool", terms.Rule{ID: "number", Clause: "4", Type: "x", Severity: "minor", Condition: `1 + 2`}, "rule number: the condition yields int, not bool"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Compile(testTerms(t, tc.rule))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one with %q", err, tc.want)
+			}
+		})
+	}
+
+	// A rule that fails on an incident is reported and the others apply.
+	odd := terms.Rule{ID: "odd", Clause: "4", Type: "x", Severity: "minor", Condition: `incident.origin.lon > 0.0`}
+	w = newWorld(t, odd)
+	eq := w.equipment(t, at(-0.5, 0), 20, "")
+	cands, err := w.set.Evaluate(eq, w.ctx)
+	if err == nil || !strings.Contains(err.Error(), "rule odd on incident inc-e") {
+		t.Errorf("error %v, want one naming the rule and the incident", err)
+	}
+	if len(cands) != 1 || cands[0].Type != terms.PresenceInBufferZone {
+		t.Errorf("candidates %v, want the built-in one", types(cands))
+	}
+}
+
+func TestMergedAndNoTerms(t *testing.T) {
+	w := newWorld(t)
+	if cands, err := w.set.Evaluate(incident.Incident{ID: "inc-m", MergedInto: "inc-x"}, w.ctx); err != nil || len(cands) != 0 {
+		t.Errorf("a merged incident: %v %v", cands, err)
+	}
+	if _, err := w.set.Evaluate(w.equipment(t, at(-0.5, 0), 20, ""), Context{}); err == nil {
+		t.Error("no terms in force was not an error")
+	}
+}
+
+func BenchmarkEvaluate(b *testing.B) {
+	t := &testing.T{}
+	w := newWorld(t, terms.Rule{ID: "night_fire", Clause: "4", Type: "night_fire", Severity: "serious", Condition: `incident.class == "fire" && incident.start.getHours() < 5`})
+	incidents := []incident.Incident{
+		w.fireIncident(t, site(at(-8, 0), 50), site(at(6, 0), 50), "artillery_100mm", 3),
+		w.fireIncident(t, site(at(-8, 0), 50), site(at(-3, 0), 50), "", 1),
+		w.equipment(t, at(-30, 0), 50, "artillery_100mm"),
+		w.equipment(t, at(-0.5, 0), 20, ""),
+	}
+	n := 0
+	for b.Loop() {
+		if _, err := w.set.Evaluate(incidents[n%len(incidents)], w.ctx); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "incidents/s")
+}
