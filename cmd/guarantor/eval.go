@@ -10,8 +10,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/guarantor-project/guarantor/internal/evaluate"
+	"github.com/guarantor-project/guarantor/internal/incident"
 	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/sim"
 	"github.com/guarantor-project/guarantor/internal/terms"
@@ -31,15 +33,19 @@ detection to its incident. With --json it prints one JSON object.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *environment) error {
 			dir := fs.String("scenario", "", "the scenario `DIR`ectory (required)")
 			asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
+			lateness := fs.Duration("lateness", 10*time.Second, "how long acoustic detections may take to arrive before association decides without them")
 			return func(ctx context.Context, env *environment) error {
 				if *dir == "" {
 					return fmt.Errorf("%w: --scenario DIR is required", errUsage)
+				}
+				if *lateness <= 0 {
+					return fmt.Errorf("%w: --lateness must be positive", errUsage)
 				}
 				sc, err := readScenario(*dir)
 				if err != nil {
 					return err
 				}
-				rep, err := evaluate.Run(sc, evaluate.Config{})
+				rep, err := evaluate.Run(sc, evaluate.Config{Engine: incident.Config{Lateness: *lateness}})
 				if err != nil {
 					return fmt.Errorf("eval %s: %w", *dir, err)
 				}

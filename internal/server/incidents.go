@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -38,30 +37,15 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, "incidents", err)
 		return
 	}
-	var buf bytes.Buffer
-	buf.WriteString(`{"type":"FeatureCollection","features":[`)
+	features := make([][]byte, len(page.Incidents))
 	for i, in := range page.Incidents {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		buf.Write(in.Feature)
+		features[i] = in.Feature
 	}
-	buf.WriteString(`],"numberReturned":`)
-	buf.WriteString(strconv.Itoa(len(page.Incidents)))
+	next := ""
 	if page.Next != nil {
-		next := encodeIncidentCursor(*page.Next)
-		u := *r.URL
-		v := u.Query()
-		v.Set("cursor", next)
-		u.RawQuery = v.Encode()
-		fmt.Fprintf(&buf, `,"next":%q,"links":`, next)
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.Encode([]map[string]string{{"rel": "next", "type": "application/geo+json", "href": u.RequestURI()}})
+		next = encodeIncidentCursor(*page.Next)
 	}
-	buf.WriteString("}\n")
-	w.Header().Set("Content-Type", "application/geo+json")
-	w.Write(buf.Bytes())
+	writeFeatures(w, r, features, next)
 }
 
 // parseIncidentQuery reads the query parameters of GET /api/v1/incidents.
@@ -72,22 +56,9 @@ func parseIncidentQuery(v url.Values) (store.IncidentQuery, error) {
 			return q, fmt.Errorf("unknown parameter %q (known: %s)", k, strings.Join(incidentParams, ", "))
 		}
 	}
-	if b := v.Get("bbox"); b != "" {
-		box, err := parseBBox(b)
-		if err != nil {
-			return q, err
-		}
-		q.BBox = &box
-	}
 	var err error
-	if q.From, err = parseTimeParam(v, "from"); err != nil {
+	if q.BBox, q.From, q.To, err = parseWhereWhen(v); err != nil {
 		return q, err
-	}
-	if q.To, err = parseTimeParam(v, "to"); err != nil {
-		return q, err
-	}
-	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-		return q, fmt.Errorf("from (%s) must be before to (%s)", v.Get("from"), v.Get("to"))
 	}
 	switch c := v.Get("class"); c {
 	case "", string(fusion.ClassFire), string(fusion.ClassEquipment):
@@ -102,12 +73,8 @@ func parseIncidentQuery(v url.Values) (store.IncidentQuery, error) {
 		return q, fmt.Errorf("confidence: unknown level %q (known: %s, %s)", c, fusion.SingleSource, fusion.Corroborated)
 	}
 	q.Party = v.Get("party")
-	if l := v.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > MaxLimit {
-			return q, fmt.Errorf("limit: must be a whole number from 1 to %d, got %q", MaxLimit, l)
-		}
-		q.Limit = n
+	if q.Limit, err = parseLimit(v); err != nil {
+		return q, err
 	}
 	if c := v.Get("cursor"); c != "" {
 		cur, err := decodeIncidentCursor(c)

@@ -71,18 +71,32 @@ func (s *Server) listObservations(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, "observations", err)
 		return
 	}
+	features := make([][]byte, len(page.Observations))
+	for i, o := range page.Observations {
+		features[i] = o.Feature
+	}
+	next := ""
+	if page.Next != nil {
+		next = encodeCursor(*page.Next)
+	}
+	writeFeatures(w, r, features, next)
+}
+
+// writeFeatures answers a page of stored GeoJSON Features as a
+// FeatureCollection with numberReturned and, when there is a next page, its
+// cursor as next and as a link with rel=next.
+func writeFeatures(w http.ResponseWriter, r *http.Request, features [][]byte, next string) {
 	var buf bytes.Buffer
 	buf.WriteString(`{"type":"FeatureCollection","features":[`)
-	for i, o := range page.Observations {
+	for i, f := range features {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		buf.Write(o.Feature)
+		buf.Write(f)
 	}
 	buf.WriteString(`],"numberReturned":`)
-	buf.WriteString(strconv.Itoa(len(page.Observations)))
-	if page.Next != nil {
-		next := encodeCursor(*page.Next)
+	buf.WriteString(strconv.Itoa(len(features)))
+	if next != "" {
 		u := *r.URL
 		v := u.Query()
 		v.Set("cursor", next)
@@ -114,22 +128,9 @@ func parseQuery(v url.Values) (store.Query, error) {
 			return q, fmt.Errorf("unknown parameter %q (known: %s)", k, strings.Join(queryParams, ", "))
 		}
 	}
-	if b := v.Get("bbox"); b != "" {
-		box, err := parseBBox(b)
-		if err != nil {
-			return q, err
-		}
-		q.BBox = &box
-	}
 	var err error
-	if q.From, err = parseTimeParam(v, "from"); err != nil {
+	if q.BBox, q.From, q.To, err = parseWhereWhen(v); err != nil {
 		return q, err
-	}
-	if q.To, err = parseTimeParam(v, "to"); err != nil {
-		return q, err
-	}
-	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-		return q, fmt.Errorf("from (%s) must be before to (%s)", v.Get("from"), v.Get("to"))
 	}
 	if k := v.Get("kind"); k != "" {
 		if !slices.Contains(observe.Kinds, observe.Kind(k)) {
@@ -145,12 +146,8 @@ func parseQuery(v url.Values) (store.Query, error) {
 	default:
 		return q, fmt.Errorf("unassociated: want true or false, got %q", u)
 	}
-	if l := v.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > MaxLimit {
-			return q, fmt.Errorf("limit: must be a whole number from 1 to %d, got %q", MaxLimit, l)
-		}
-		q.Limit = n
+	if q.Limit, err = parseLimit(v); err != nil {
+		return q, err
 	}
 	if c := v.Get("cursor"); c != "" {
 		cur, err := decodeCursor(c)
@@ -160,6 +157,41 @@ func parseQuery(v url.Values) (store.Query, error) {
 		q.After = &cur
 	}
 	return q, nil
+}
+
+// parseWhereWhen reads the bbox, from and to parameters that observation
+// and incident queries share.
+func parseWhereWhen(v url.Values) (bbox *[4]float64, from, to time.Time, err error) {
+	if b := v.Get("bbox"); b != "" {
+		box, err := parseBBox(b)
+		if err != nil {
+			return nil, from, to, err
+		}
+		bbox = &box
+	}
+	if from, err = parseTimeParam(v, "from"); err != nil {
+		return nil, from, to, err
+	}
+	if to, err = parseTimeParam(v, "to"); err != nil {
+		return nil, from, to, err
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return nil, from, to, fmt.Errorf("from (%s) must be before to (%s)", v.Get("from"), v.Get("to"))
+	}
+	return bbox, from, to, nil
+}
+
+// parseLimit reads the page size.
+func parseLimit(v url.Values) (int, error) {
+	l := v.Get("limit")
+	if l == "" {
+		return DefaultLimit, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > MaxLimit {
+		return 0, fmt.Errorf("limit: must be a whole number from 1 to %d, got %q", MaxLimit, l)
+	}
+	return n, nil
 }
 
 func parseBBox(s string) ([4]float64, error) {
