@@ -326,6 +326,7 @@ func (e *Engine) decide(res associate.Result) {
 				SigmaS: e.sigma(o, s), TemperatureC: &temp,
 			})
 		}
+		agreeTemperatures(arrivals)
 		a := AcousticEvent{ID: "ae-" + ev.Detections[0], Detections: ev.Detections}
 		a.Fix, a.Err = tdoa.Locate(arrivals, e.cfg.Locate)
 		if a.Err == nil {
@@ -343,6 +344,32 @@ func (e *Engine) decide(res associate.Result) {
 	for _, id := range res.Unassociated {
 		delete(e.pending, id)
 		e.out.Unassociated = append(e.out.Unassociated, id)
+	}
+}
+
+// MaxTemperatureDisagreementC is how far a sensor's reported temperature
+// may be from the median of the others that heard the same sound before it
+// is taken for a faulty thermometer and replaced by the median.
+const MaxTemperatureDisagreementC = 2.0
+
+// agreeTemperatures replaces the temperature of an arrival that disagrees
+// with the median of the event's arrivals by more than
+// MaxTemperatureDisagreementC: the sensors that hear one sound are within
+// tens of kilometres of each other, where the air differs by a degree or
+// two, and a thermometer that reads 5 °C off moves the sensor's arrival by
+// more than its timing error.
+func agreeTemperatures(arrivals []tdoa.Arrival) {
+	temps := make([]float64, 0, len(arrivals))
+	for _, a := range arrivals {
+		temps = append(temps, *a.TemperatureC)
+	}
+	slices.Sort(temps)
+	n := len(temps)
+	median := (temps[(n-1)/2] + temps[n/2]) / 2
+	for i := range arrivals {
+		if math.Abs(*arrivals[i].TemperatureC-median) > MaxTemperatureDisagreementC {
+			arrivals[i].TemperatureC = &median
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/guarantor-project/guarantor/internal/geo"
 	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/tdoa"
 	"github.com/guarantor-project/guarantor/internal/terms"
 )
 
@@ -298,5 +299,31 @@ func TestBadInput(t *testing.T) {
 	}
 	if _, err := New(Config{TemperatureC: new(float64(300))}); err == nil {
 		t.Error("a temperature of 300 °C was accepted")
+	}
+}
+
+func TestAgreeTemperatures(t *testing.T) {
+	tests := []struct {
+		name  string
+		temps []float64
+		want  []float64
+	}{
+		{"all agree", []float64{2, 2.5, 3, 1.5}, []float64{2, 2.5, 3, 1.5}},
+		{"one thermometer 6 degrees off", []float64{2, 2.4, 8, 1.8, 2.2}, []float64{2, 2.4, 2.2, 1.8, 2.2}},
+		{"exactly at the limit is kept", []float64{2, 2, 4, 2}, []float64{2, 2, 4, 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			arrivals := make([]tdoa.Arrival, len(tc.temps))
+			for i := range tc.temps {
+				arrivals[i].TemperatureC = &tc.temps[i]
+			}
+			agreeTemperatures(arrivals)
+			for i, a := range arrivals {
+				if *a.TemperatureC != tc.want[i] {
+					t.Errorf("arrival %d: %g °C, want %g", i, *a.TemperatureC, tc.want[i])
+				}
+			}
+		})
 	}
 }
