@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,9 @@ import (
 	"github.com/guarantor-project/guarantor/internal/geo"
 	"github.com/guarantor-project/guarantor/internal/incident"
 	"github.com/guarantor-project/guarantor/internal/label"
+	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/terms"
+	"github.com/guarantor-project/guarantor/internal/tracks"
 )
 
 var t0 = time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
@@ -31,6 +34,7 @@ func testTerms(t *testing.T, rules ...terms.Rule) terms.Terms {
 			{ID: "2", Title: "Buffer zone", Forbids: []string{terms.PresenceInBufferZone}},
 			{ID: "3", Title: "Withdrawal", Forbids: []string{terms.WeaponInWithdrawalZone}},
 			{ID: "4", Title: "Night fire"},
+			{ID: "5", Title: "Airspace", Forbids: []string{terms.AirspaceCrossing}},
 		},
 		Rules: rules,
 	}
@@ -356,4 +360,58 @@ func BenchmarkEvaluate(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "incidents/s")
+}
+
+func TestCrossing(t *testing.T) {
+	w := newWorld(t)
+	point := func(id string, eastKM float64, minutes int) observe.Observation {
+		p := at(eastKM, 0)
+		return observe.Observation{ID: id, Kind: observe.KindTrack, Source: observe.Source{ID: "radar-1", Type: observe.SourceRadar, Grading: "B2"},
+			ObservedAt: t0.Add(time.Duration(minutes) * time.Minute), Location: observe.Point{Lon: p.Lon, Lat: p.Lat},
+			LocationUncertaintyM: 50, Releasability: label.PublicLabel(),
+			Track: &observe.Track{TrackID: "T1", Platform: observe.PlatformDrone, SpeedMPS: new(30.0), HeadingDeg: new(90.0)}}
+	}
+	tests := []struct {
+		name     string
+		points   []float64 // east of the line, km, one a minute
+		aircraft bool
+		want     int
+		party    string
+		severity Severity
+		reason   string
+	}{
+		{"a drone of A in and back", []float64{-5, -2, 3, 6, 2, -3}, false, 1, "A", Serious, "went 6.0 km beyond"},
+		{"a drone of B deep and staying", []float64{4, 1, -4, -12}, false, 1, "B", Major, "did not come back"},
+		{"an aircraft", []float64{-5, 2, -3}, true, 1, "A", Major, "aircraft"},
+		{"along its own side", []float64{-5, -3, -1, -4}, false, 0, "", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var obs []observe.Observation
+			for i, e := range tc.points {
+				o := point(fmt.Sprintf("p%d", i), e, i)
+				if tc.aircraft {
+					o.Track.Platform = observe.PlatformAircraft
+				}
+				obs = append(obs, o)
+			}
+			trs := tracks.Assemble(obs, label.Scheme{})
+			var cands []Candidate
+			for _, c := range tracks.Crossings(w.ctx.Agreement, trs[0], tracks.Config{}) {
+				if cand, ok := w.set.Crossing(trs[0], c); ok {
+					cands = append(cands, cand)
+				}
+			}
+			if len(cands) != tc.want {
+				t.Fatalf("%d candidates, want %d: %+v", len(cands), tc.want, cands)
+			}
+			if tc.want == 0 {
+				return
+			}
+			c := cands[0]
+			if c.Type != terms.AirspaceCrossing || c.Party != tc.party || c.Severity != tc.severity || c.Clause != "5" || !strings.Contains(c.Reason, tc.reason) {
+				t.Errorf("candidate %+v", c)
+			}
+		})
+	}
 }
