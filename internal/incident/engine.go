@@ -493,8 +493,37 @@ func (e *Engine) report(in fusion.Incident) Incident {
 			}
 		}
 	}
-	rep.Attribution, rep.Terms = e.attribute(rep)
+	origin := in
+	if rep.Linked != "" && in.Role == fusion.RoleImpact {
+		origin, _ = e.corr.Lookup(rep.Linked)
+	}
+	rep.Attribution, rep.Terms = e.attribute(rep, origin)
 	return rep
+}
+
+// MinAcousticRounds is how many acoustic locations an origin known from
+// acoustic sensors alone needs before a party is named on it. At a few
+// sounds a second, detections of different sounds — the rockets of two
+// salvos, say — sometimes fit a phantom source by chance, precisely located
+// and sometimes on the wrong side of the line; a phantom does not repeat,
+// while a firing position fires again. An origin placed by another source
+// (a monitor, a camera) as well needs no second round.
+const MinAcousticRounds = 2
+
+// weakOrigin says why the origin's evidence is too weak to name a party,
+// or "" when it is not.
+func weakOrigin(origin fusion.Incident) string {
+	rounds := 0
+	for _, ev := range origin.Evidence {
+		if ev.Group != "acoustic-network" {
+			return ""
+		}
+		rounds++
+	}
+	if rounds >= MinAcousticRounds {
+		return ""
+	}
+	return fmt.Sprintf("not attributable: the origin rests on %d acoustic location and no other source; %d are needed, as detections of different sounds can fit a phantom source by chance", rounds, MinAcousticRounds)
 }
 
 // weaponClass is the weapon class the evidence names most often, the first
@@ -515,8 +544,9 @@ func weaponClass(evidence []fusion.Evidence) string {
 }
 
 // attribute attributes the origin of fire, or the location of equipment,
-// under the terms in force at the incident's start.
-func (e *Engine) attribute(rep Incident) (Attribution, *TermsRef) {
+// under the terms in force at the incident's start. The origin is the
+// fusion incident that places it.
+func (e *Engine) attribute(rep Incident, origin fusion.Incident) (Attribution, *TermsRef) {
 	v, ok := e.inForce(rep.Start)
 	if !ok {
 		return Attribution{Reason: "not attributable: no terms were in force at the time"}, nil
@@ -536,7 +566,11 @@ func (e *Engine) attribute(rep Incident) (Attribution, *TermsRef) {
 	if err != nil {
 		return Attribution{Reason: "not attributable: " + err.Error()}, ref
 	}
-	return fromResult(of, r, v.at.Config().MinProbability), ref
+	a := fromResult(of, r, v.at.Config().MinProbability)
+	if why := weakOrigin(origin); why != "" && rep.Class == fusion.ClassFire && a.Party != "" {
+		a.Party, a.Reason = "", why
+	}
+	return a, ref
 }
 
 // inForce returns the terms version in force at t: the latest effective

@@ -327,3 +327,23 @@ func TestAgreeTemperatures(t *testing.T) {
 		})
 	}
 }
+
+func TestWeakOrigin(t *testing.T) {
+	acoustic := fusion.Evidence{Group: "acoustic-network", Observations: []string{"d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8"}}
+	report := fusion.Evidence{Group: "monitor:patrol-1", Observations: []string{"r1"}}
+	tests := []struct {
+		name     string
+		evidence []fusion.Evidence
+		weak     bool
+	}{
+		{"one acoustic location, however many arrivals", []fusion.Evidence{acoustic}, true},
+		{"two rounds located", []fusion.Evidence{acoustic, acoustic}, false},
+		{"one location and a monitor", []fusion.Evidence{acoustic, report}, false},
+		{"a monitor alone", []fusion.Evidence{report}, false},
+	}
+	for _, tc := range tests {
+		if got := weakOrigin(fusion.Incident{Evidence: tc.evidence}); (got != "") != tc.weak {
+			t.Errorf("%s: %q, want weak %v", tc.name, got, tc.weak)
+		}
+	}
+}
