@@ -1,8 +1,8 @@
 package server
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -124,7 +124,8 @@ type fuser struct {
 	count   int64 // observations taken
 	replay  bool  // the first catch-up is running
 	pending map[string]incident.Incident
-	order   []string        // pending ids, in the order they first changed
+	order   []string // pending ids, in the order they first changed
+	written map[string]writtenIncident
 	unassoc map[string]bool // during the replay: detection id → left unassociated
 }
 
@@ -146,7 +147,8 @@ func (s *Server) newFuser(ctx context.Context, cfg incident.Config) (*fuser, err
 	if err != nil {
 		return nil, fmt.Errorf("fusion: %w", err)
 	}
-	return &fuser{s: s, eng: eng, replay: true, pending: map[string]incident.Incident{}, unassoc: map[string]bool{}}, nil
+	return &fuser{s: s, eng: eng, replay: true, pending: map[string]incident.Incident{}, unassoc: map[string]bool{},
+		written: map[string]writtenIncident{}}, nil
 }
 
 // catchUp takes every observation stored since the last call, then tells
@@ -199,7 +201,7 @@ func (f *fuser) catchUp(ctx context.Context) error {
 		if err := s.cfg.Store.SetUnassociated(ctx, add, remove); err != nil {
 			return fmt.Errorf("fusion: %w", err)
 		}
-		return s.storeIncidents(ctx, out)
+		return f.writeIncidents(ctx, out)
 	}
 	return nil
 }
@@ -219,7 +221,7 @@ func (f *fuser) store(ctx context.Context, out incident.Output) error {
 		if err := f.s.cfg.Store.SetUnassociated(ctx, out.Unassociated, associated(out)); err != nil {
 			return fmt.Errorf("fusion: %w", err)
 		}
-		return f.s.storeIncidents(ctx, out)
+		return f.writeIncidents(ctx, out)
 	}
 	for _, id := range out.Unassociated {
 		f.unassoc[id] = true
@@ -239,11 +241,14 @@ func (f *fuser) store(ctx context.Context, out incident.Output) error {
 	return nil
 }
 
-// storeIncidents stores what the engine reported. The engine numbers the
+// writeIncidents stores what the engine reported. The engine numbers the
 // versions of one run; the store's numbers go on across runs and restarts:
 // an incident is written with the stored version plus one, and only when
-// what a reader sees changed.
-func (s *Server) storeIncidents(ctx context.Context, out incident.Output) error {
+// what a reader sees changed. What this run wrote is remembered (its
+// version and a hash of its Feature), so that the store is read only for
+// an incident this run has not written yet.
+func (f *fuser) writeIncidents(ctx context.Context, out incident.Output) error {
+	s := f.s
 	for _, p := range out.Problems {
 		s.log.Error("fusion: incident not reported", "err", p)
 	}
@@ -251,16 +256,23 @@ func (s *Server) storeIncidents(ctx context.Context, out incident.Output) error 
 		return nil
 	}
 	recs := make([]store.IncidentRecord, 0, len(out.Incidents))
+	sums := make([][sha256.Size]byte, 0, len(out.Incidents))
 	for _, in := range out.Incidents {
-		stored, err := s.cfg.Store.Incident(ctx, in.ID, nil)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			in.Version = 1
-		case err != nil:
-			return fmt.Errorf("fusion: %w", err)
-		default:
-			in.Version = stored.Version
-			if b, err := in.MarshalJSON(); err == nil && bytes.Equal(b, stored.Feature) {
+		prev, known := f.written[in.ID]
+		if !known {
+			stored, err := s.cfg.Store.Incident(ctx, in.ID, nil)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+			case err != nil:
+				return fmt.Errorf("fusion: %w", err)
+			default:
+				prev, known = writtenIncident{version: stored.Version, sum: sha256.Sum256(stored.Feature)}, true
+			}
+		}
+		in.Version = 1
+		if known {
+			in.Version = prev.version
+			if b, err := in.MarshalJSON(); err == nil && sha256.Sum256(b) == prev.sum {
 				continue
 			}
 			in.Version++
@@ -271,6 +283,7 @@ func (s *Server) storeIncidents(ctx context.Context, out incident.Output) error 
 			continue
 		}
 		recs = append(recs, rec)
+		sums = append(sums, sha256.Sum256(rec.Feature))
 	}
 	if len(recs) == 0 {
 		return nil
@@ -278,8 +291,17 @@ func (s *Server) storeIncidents(ctx context.Context, out incident.Output) error 
 	if err := s.cfg.Store.PutIncidents(ctx, recs); err != nil {
 		return fmt.Errorf("fusion: %w", err)
 	}
+	for i, rec := range recs {
+		f.written[rec.ID] = writtenIncident{version: rec.Version, sum: sums[i]}
+	}
 	s.notifyIncidents()
 	return nil
+}
+
+// writtenIncident is what a fuser remembers of an incident it stored.
+type writtenIncident struct {
+	version int
+	sum     [sha256.Size]byte
 }
 
 // incidentRecord is what the store keeps of an incident.
