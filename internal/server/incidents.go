@@ -173,20 +173,13 @@ func (s *Server) streamIncidents(w http.ResponseWriter, r *http.Request) {
 	}
 	vis := s.visibility(r)
 	ctx := r.Context()
-	if after < 0 {
-		// From now on: skip to the latest change.
-		after = 0
-		for {
-			recs, err := s.cfg.Store.IncidentsSince(ctx, after, nil, MaxLimit)
-			if err != nil {
-				s.storeError(w, r, "incidents", err)
-				return
-			}
-			if len(recs) == 0 {
-				break
-			}
-			after = recs[len(recs)-1].Seq
+	if after < 0 { // from now on
+		last, err := s.cfg.Store.LastIncidentSeq(ctx)
+		if err != nil {
+			s.storeError(w, r, "incidents", err)
+			return
 		}
+		after = last
 	}
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")

@@ -309,6 +309,9 @@ type Incidents interface {
 	// with Seq greater than after, in Seq order, that vis allows: the
 	// changes a stream sends.
 	IncidentsSince(ctx context.Context, after int64, vis *label.Visibility, limit int) ([]IncidentRecord, error)
+	// LastIncidentSeq returns the Seq of the last incident written, 0 when
+	// none was: where a stream that starts now begins.
+	LastIncidentSeq(ctx context.Context) (int64, error)
 }
 
 // IncidentRecord is an incident as stored: the fields queries filter on,

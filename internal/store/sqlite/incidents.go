@@ -325,3 +325,12 @@ func (db *DB) IncidentsSince(ctx context.Context, after int64, vis *label.Visibi
 	}
 	return out, nil
 }
+
+// LastIncidentSeq implements store.Incidents.
+func (db *DB) LastIncidentSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := db.r.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM incidents`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("last incident seq: %w", err)
+	}
+	return seq, nil
+}

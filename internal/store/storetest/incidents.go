@@ -594,6 +594,9 @@ func testIncidentBadInputs(t *testing.T, h Harness) {
 
 func testIncidentsSince(t *testing.T, h Harness) {
 	s := h.Store
+	if last, err := s.LastIncidentSeq(ctx(t)); err != nil || last != 0 {
+		t.Fatalf("LastIncidentSeq of an empty store = %d, %v; want 0", last, err)
+	}
 	box := [4]float64{37, 48, 37.1, 48.1}
 	a, b, c := Incident("s-a", box, 3*time.Hour, 0), Incident("s-b", box, 2*time.Hour, 0), Incident("s-c", box, time.Hour, 0)
 	d, e := Incident("s-d", box, 0, 0), Incident("s-e", box, 5*time.Hour, 0)
@@ -601,6 +604,9 @@ func testIncidentsSince(t *testing.T, h Harness) {
 	mustPut(t, s, d, e)
 	mustPut(t, s, withVersion(a, 2))
 	all := since(t, s, 0, nil, 100)
+	if last, err := s.LastIncidentSeq(ctx(t)); err != nil || last != all[len(all)-1].Seq {
+		t.Errorf("LastIncidentSeq = %d, %v; want %d, the seq of the last write", last, err, all[len(all)-1].Seq)
+	}
 	// Write order, whatever the times: the rewrite of s-a comes last.
 	if got, want := incidentIDs(all), []string{"s-b", "s-c", "s-d", "s-e", "s-a"}; !slices.Equal(got, want) {
 		t.Fatalf("IncidentsSince(0) = %v, want %v", got, want)
