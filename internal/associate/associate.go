@@ -38,6 +38,13 @@
 // in case a helper missed the sound. Generation ignores what has been
 // accepted, so it depends only on the detections.
 //
+// Searching the seeds is most of the work, and the searches share nothing
+// but the detections they read, so Config.Workers goroutines search
+// batches of seeds ahead of their turn; the seeds' hypotheses are then
+// taken in order of time, and a seed that an earlier one covered by then
+// is dropped, as if never searched. The hypotheses, and so the events, are
+// those of searching the seeds one by one.
+//
 // # Accepting events
 //
 // Hypotheses compete for detections, and the best wins: they are accepted
@@ -88,6 +95,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/geo"
@@ -160,6 +168,11 @@ type Config struct {
 	// 23 with the default tolerance; where detections are dense each fit is
 	// worth less, and more of them are needed.
 	MinEvidence float64
+	// Workers is how many goroutines search seeds for hypotheses (default
+	// GOMAXPROCS; 1 searches them in the calling goroutine). Seeds are
+	// searched ahead in parallel and their hypotheses taken in order of
+	// time, so the result does not depend on it.
+	Workers int
 }
 
 // Defaults of Config.
@@ -196,6 +209,9 @@ func (c Config) WithDefaults() Config {
 	if c.MinEvidence == 0 {
 		c.MinEvidence = DefaultMinEvidence
 	}
+	if c.Workers == 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
 	return c
 }
 
@@ -218,6 +234,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("max pairs %d: want at least 1", c.MaxPairs)
 	case !finitePos(c.MinEvidence):
 		return fmt.Errorf("min evidence %g: want a positive finite number", c.MinEvidence)
+	case c.Workers < 1:
+		return fmt.Errorf("workers %d: want at least 1", c.Workers)
 	}
 	return nil
 }

@@ -542,6 +542,7 @@ func TestConfigValidate(t *testing.T) {
 		{"NaN range", Config{MaxRangeM: math.NaN()}, "max range"},
 		{"negative pairs", Config{MaxPairs: -5}, "max pairs"},
 		{"negative evidence", Config{MinEvidence: -1}, "min evidence"},
+		{"negative workers", Config{Workers: -1}, "workers"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,6 +42,11 @@ type Associator struct {
 	late   []late // late detections since the last Flush
 
 	scratch scratch
+	// workers are the scratch buffers of the goroutines that search seeds
+	// in parallel; batch holds their seeds, and results what they found.
+	workers []scratch
+	batch   []int32
+	results [][]*hypothesis
 }
 
 // pick is a buffered detection.
@@ -79,6 +86,30 @@ type late struct {
 type track struct {
 	t []float64
 	p []int32
+	// sig and cls are the picks' sigma and class, beside t for the
+	// searches.
+	sig []float64
+	cls []string
+	// c is the speed of sound of every pick in the track unless mixed is
+	// set, so that speedAt need not search for the nearest pick.
+	c     float64
+	mixed bool
+}
+
+// lowerBound is the index of the first of the sorted times ts that is not
+// less than x (len(ts) if none): slices.BinarySearch without the care for
+// NaN, which the times never are (a NaN x gives 0, as it does there).
+func lowerBound(ts []float64, x float64) int {
+	lo, hi := 0, len(ts)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if ts[m] < x {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
 
 // epochUnix is the origin of the internal time scale (2020-01-01T00:00:00Z),
@@ -105,10 +136,14 @@ const maxSpeedDeviation = 0.1
 // sensor's detection nearest in time, as the air changes slowly.
 func (a *Associator) speedAt(s int32, t float64) float64 {
 	tr := &a.tracks[s]
-	k, _ := slices.BinarySearch(tr.t, t)
 	switch {
 	case len(tr.t) == 0:
 		return a.cfg.SpeedOfSound
+	case !tr.mixed:
+		return tr.c
+	}
+	k := lowerBound(tr.t, t)
+	switch {
 	case k == len(tr.t) || (k > 0 && t-tr.t[k-1] < tr.t[k]-t):
 		k--
 	}
@@ -160,6 +195,9 @@ func (a *Associator) Add(detections ...Detection) error {
 			return fmt.Errorf("associate: detection %d (%q): %w", i, d.ID, err)
 		}
 	}
+	first := len(a.picks)
+	a.picks = slices.Grow(a.picks, len(detections))
+	a.seeds = slices.Grow(a.seeds, len(detections))
 	for _, d := range detections {
 		ns := d.Time.UnixNano()
 		t := seconds(ns)
@@ -175,7 +213,22 @@ func (a *Associator) Add(detections ...Detection) error {
 		})
 		a.byID[d.ID] = i
 		a.seeds = append(a.seeds, i)
-		a.insert(s, i)
+	}
+	// Merge the new picks into their sensors' tracks, each sensor's in
+	// order.
+	added := a.seeds[len(a.seeds)-(len(a.picks)-first):]
+	byTrack := slices.Clone(added)
+	slices.SortFunc(byTrack, func(i, j int32) int {
+		return cmp.Or(cmp.Compare(a.picks[i].sensor, a.picks[j].sensor), a.before(i, j))
+	})
+	for len(byTrack) > 0 {
+		s := a.picks[byTrack[0]].sensor
+		n := 1
+		for n < len(byTrack) && a.picks[byTrack[n]].sensor == s {
+			n++
+		}
+		a.merge(s, byTrack[:n])
+		byTrack = byTrack[n:]
 	}
 	return nil
 }
@@ -219,15 +272,35 @@ func (a *Associator) before(i, j int32) int {
 	return cmp.Or(cmp.Compare(p.ns, q.ns), strings.Compare(p.id, q.id))
 }
 
-// insert puts pick i into sensor s's track in order.
-func (a *Associator) insert(s, i int32) {
+// merge puts the picks ps, in order, into sensor s's track in order.
+func (a *Associator) merge(s int32, ps []int32) {
 	tr := &a.tracks[s]
-	k := len(tr.p)
-	for k > 0 && a.before(tr.p[k-1], i) > 0 {
-		k--
+	for k, i := range ps {
+		switch c := a.picks[i].c; {
+		case k == 0 && len(tr.p) == 0:
+			tr.c, tr.mixed = c, false
+		case c != tr.c:
+			tr.mixed = true
+		}
 	}
-	tr.t = slices.Insert(tr.t, k, a.picks[i].t)
-	tr.p = slices.Insert(tr.p, k, i)
+	// Merge from the end, placing the later of the last unplaced picks of
+	// the track and of ps each time.
+	i, j := len(tr.p)-1, len(ps)-1
+	n := len(tr.p) + len(ps)
+	tr.t = slices.Grow(tr.t, len(ps))[:n]
+	tr.p = slices.Grow(tr.p, len(ps))[:n]
+	tr.sig = slices.Grow(tr.sig, len(ps))[:n]
+	tr.cls = slices.Grow(tr.cls, len(ps))[:n]
+	for w := n - 1; j >= 0; w-- {
+		if i >= 0 && a.before(tr.p[i], ps[j]) > 0 {
+			tr.t[w], tr.p[w], tr.sig[w], tr.cls[w] = tr.t[i], tr.p[i], tr.sig[i], tr.cls[i]
+			i--
+			continue
+		}
+		pk := &a.picks[ps[j]]
+		tr.t[w], tr.p[w], tr.sig[w], tr.cls[w] = pk.t, ps[j], pk.sigma, pk.class
+		j--
+	}
 }
 
 // Flush decides what can be decided by upTo, the time up to which every
@@ -294,25 +367,89 @@ func (a *Associator) generateUntil(until float64) {
 	}
 	a.seeds = keep
 	slices.SortFunc(now, a.before)
-	for _, i := range now {
-		if a.picks[i].state != pickOpen {
-			continue
-		}
-		a.picks[i].state = pickDone
-		for k, hy := range a.generate(i) {
-			a.nextID++
-			hy.id = a.nextID
-			if k == 0 && a.strong(hy) {
-				for _, mb := range hy.members {
-					if st := &a.picks[mb.p].state; *st == pickOpen {
-						*st = pickDone
-					}
-				}
+	if a.cfg.Workers == 1 {
+		for _, i := range now {
+			if a.picks[i].state == pickOpen {
+				a.take(i, a.generate(&a.scratch, i))
 			}
-			a.hyps = append(a.hyps, hy)
+		}
+		a.gen = until
+		return
+	}
+	// Search a batch of the open seeds in parallel, ahead of the seeds
+	// before them, and take their hypotheses in order: a seed that one
+	// before it in the batch covered is dropped, as if never searched.
+	// Few are: a sound's detections follow its first by seconds, and a
+	// batch spans a fraction of a second.
+	batch := batchPerWorker * a.cfg.Workers
+	for len(now) > 0 {
+		a.batch = a.batch[:0]
+		for len(now) > 0 && len(a.batch) < batch {
+			if i := now[0]; a.picks[i].state == pickOpen {
+				a.batch = append(a.batch, i)
+			}
+			now = now[1:]
+		}
+		a.generateBatch()
+		for k, i := range a.batch {
+			if a.picks[i].state == pickOpen {
+				a.take(i, a.results[k])
+			}
+			a.results[k] = nil
 		}
 	}
 	a.gen = until
+}
+
+// batchPerWorker is how many seeds each worker searches in a batch: enough
+// that waiting for the slowest is short, few enough that seeds covered by
+// earlier ones in the batch are rare.
+const batchPerWorker = 16
+
+// generateBatch searches the seeds of a.batch in parallel, each worker
+// with its own scratch buffers, into a.results. The search only reads the
+// picks and tracks.
+func (a *Associator) generateBatch() {
+	n := len(a.batch)
+	a.results = slices.Grow(a.results[:0], n)[:n]
+	w := min(a.cfg.Workers, n)
+	if len(a.workers) < w {
+		a.workers = append(a.workers, make([]scratch, w-len(a.workers))...)
+	}
+	var next atomic.Int64
+	work := func(sc *scratch) {
+		for {
+			j := int(next.Add(1) - 1)
+			if j >= n {
+				return
+			}
+			a.results[j] = a.generate(sc, a.batch[j])
+		}
+	}
+	var wg sync.WaitGroup
+	for k := 1; k < w; k++ {
+		wg.Go(func() { work(&a.workers[k]) })
+	}
+	work(&a.workers[0]) // the calling goroutine is a worker too
+	wg.Wait()
+}
+
+// take marks seed i tried and keeps its hypotheses hs, best first; the
+// best, if strong, covers its detections.
+func (a *Associator) take(i int32, hs []*hypothesis) {
+	a.picks[i].state = pickDone
+	for k, hy := range hs {
+		a.nextID++
+		hy.id = a.nextID
+		if k == 0 && a.strong(hy) {
+			for _, mb := range hy.members {
+				if st := &a.picks[mb.p].state; *st == pickOpen {
+					*st = pickDone
+				}
+			}
+		}
+		a.hyps = append(a.hyps, hy)
+	}
 }
 
 // accept is a round of best-first acceptance. Hypotheses are taken in
@@ -466,7 +603,12 @@ func (a *Associator) evict(until float64) []string {
 		if k > 0 {
 			tr.t = slices.Delete(tr.t, 0, k)
 			tr.p = slices.Delete(tr.p, 0, k)
+			tr.sig = slices.Delete(tr.sig, 0, k)
+			tr.cls = slices.Delete(tr.cls, 0, k)
 			a.dead += k
+			if tr.mixed {
+				a.unmix(tr)
+			}
 		}
 	}
 	gone := make([]late, 0, len(out)+len(a.late))
@@ -484,6 +626,21 @@ func (a *Associator) evict(until float64) []string {
 		a.compact()
 	}
 	return ids
+}
+
+// unmix clears tr.mixed if the picks left in tr share one speed of sound.
+func (a *Associator) unmix(tr *track) {
+	if len(tr.p) == 0 {
+		tr.mixed = false
+		return
+	}
+	tr.c = a.picks[tr.p[0]].c
+	for _, i := range tr.p {
+		if a.picks[i].c != tr.c {
+			return
+		}
+	}
+	tr.mixed = false
 }
 
 // compact drops the evicted picks from a.picks and renumbers the rest.

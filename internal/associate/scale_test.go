@@ -225,3 +225,55 @@ func BenchmarkAssociate(b *testing.B) {
 		})
 	}
 }
+
+// TestParallelMatchesSequential checks that searching seeds in parallel
+// decides exactly what searching them one by one does, in a batch and in
+// a stream, on the scale test's front.
+func TestParallelMatchesSequential(t *testing.T) {
+	f := baseFront(50, 20, 2)
+	syn := f.generate()
+	seq := scaleConfig()
+	seq.Workers = 1
+	want, err := Associate(syn.sensors, syn.detections, seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Events) < 500 {
+		t.Fatalf("only %d events", len(want.Events))
+	}
+	for _, workers := range []int{2, 3} {
+		cfg := scaleConfig()
+		cfg.Workers = workers
+		got, err := Associate(syn.sensors, syn.detections, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameResult(got, want) {
+			t.Errorf("%d workers: %d events and %d unassociated, one worker %d and %d",
+				workers, len(got.Events), len(got.Unassociated), len(want.Events), len(want.Unassociated))
+		}
+	}
+	// In a stream, flushed every 7 s.
+	cfg := scaleConfig()
+	cfg.Workers = 2
+	a, err := New(syn.sensors, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Add(syn.detections...); err != nil {
+		t.Fatal(err)
+	}
+	var got Result
+	for upTo := f.start; upTo.Before(f.start.Add(2 * time.Minute)); upTo = upTo.Add(7 * time.Second) {
+		res := a.Flush(upTo)
+		got.Events = append(got.Events, res.Events...)
+		got.Unassociated = append(got.Unassociated, res.Unassociated...)
+	}
+	res := a.FlushAll()
+	got.Events = append(got.Events, res.Events...)
+	got.Unassociated = append(got.Unassociated, res.Unassociated...)
+	if !sameResult(got, want) {
+		t.Errorf("stream with 2 workers: %d events and %d unassociated, batch with one worker %d and %d",
+			len(got.Events), len(got.Unassociated), len(want.Events), len(want.Unassociated))
+	}
+}

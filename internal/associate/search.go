@@ -52,6 +52,93 @@ type scratch struct {
 	members  []member
 	prev     []member
 	swapped  []*hypothesis
+	// The times, standard deviations and classes of the second helper's
+	// picks, beside cs.
+	ct, csig []float64
+	ccls     []string
+	// views[k] is the view of the seed's k-th neighbour (in its nbrs) for
+	// its screening; one whose stamp is not stamp is yet to be built for
+	// the current seed.
+	views []view
+	stamp uint64
+}
+
+// view is what a seed's screening needs of one of its neighbours: its
+// track, its speed of sound, and an index of the track over the seed's
+// horizon by bins of time, a pick at t being in bin ⌊(t − base)·inv⌋:
+// idx[b] is the index of the first pick from base on in bin b or later.
+// As the bin grows with t, an interval whose bins hold no pick holds none,
+// and a lower bound of the times is a step or two from idx.
+type view struct {
+	stamp uint64
+	tr    *track
+	// c is the sensor's speed of sound (see speedAt) if it does not depend
+	// on the time, and 0 if it does.
+	c         float64
+	base, inv float64
+	idx       []int32 // one more than the bins
+}
+
+// viewBins is how many bins of a view a tolerance spans, and maxViewBins
+// the most bins a view has.
+const (
+	viewBins    = 1
+	maxViewBins = 1 << 16
+)
+
+// buildView makes v the view of the track of the seed's neighbour o. The
+// arrival there of the seed's sound is within o.d over the speed of sound
+// of the seed's arrival: the bins cover that and the widest gate, and find
+// searches the whole track beyond them.
+func (a *Associator) buildView(sc *scratch, v *view, o neighbour, seed *pick) {
+	v.stamp = sc.stamp
+	v.tr = &a.tracks[o.s]
+	switch {
+	case len(v.tr.t) == 0:
+		v.c = a.cfg.SpeedOfSound
+	case v.tr.mixed:
+		v.c = 0
+	default:
+		v.c = v.tr.c
+	}
+	ts := v.tr.t
+	w := min(o.d/(seed.c*(1-maxSpeedDeviation)), a.horizon) + 2*maxGate*a.cfg.MaxResidualS
+	lo, hi := seed.t-w, seed.t+w
+	nbins := min(int(math.Ceil((hi-lo)/a.cfg.MaxResidualS*viewBins)), maxViewBins)
+	v.base, v.inv = lo, float64(nbins)/(hi-lo)
+	v.idx = slices.Grow(v.idx[:0], nbins+1)[:nbins+1]
+	b := 0
+	for j := lowerBound(ts, lo); j < len(ts) && b <= nbins; j++ {
+		for bj := int((ts[j] - v.base) * v.inv); b <= bj && b <= nbins; b++ {
+			v.idx[b] = int32(j)
+		}
+	}
+	for ; b <= nbins; b++ {
+		v.idx[b] = int32(len(ts))
+	}
+}
+
+// find returns the index in v's track of the first pick at lo or later if
+// it is at hi or earlier, and −1 otherwise.
+func (v *view) find(lo, hi float64) int {
+	ts := v.tr.t
+	var k int
+	fl, fh := (lo-v.base)*v.inv, (hi-v.base)*v.inv
+	if fl >= 0 && fh < float64(len(v.idx)-1) {
+		k = int(v.idx[int(fl)])
+		if k == int(v.idx[int(fh)+1]) {
+			return -1
+		}
+		for k < len(ts) && ts[k] < lo {
+			k++
+		}
+	} else {
+		k = lowerBound(ts, lo)
+	}
+	if k == len(ts) || ts[k] > hi {
+		return -1
+	}
+	return k
 }
 
 // member is a detection explaining a source: the pick and the coordinates
@@ -115,11 +202,14 @@ func evidence(r, v, rate float64) float64 {
 
 // generate searches for the events whose first detection could be pick i
 // and returns the best few as hypotheses, best first.
-func (a *Associator) generate(i int32) []*hypothesis {
+func (a *Associator) generate(sc *scratch, i int32) []*hypothesis {
 	seed := a.picks[i]
 	nb := a.net.nbrs[seed.sensor]
-	sc := &a.scratch
 	sc.top = sc.top[:0]
+	sc.stamp++
+	if len(sc.views) < len(nb) {
+		sc.views = append(sc.views, make([]view, len(nb)-len(sc.views))...)
+	}
 	rate := a.localRate(seed, nb)
 	if !a.separable(seed, nb, rate) {
 		return nil
@@ -138,8 +228,8 @@ func (a *Associator) generate(i int32) []*hypothesis {
 		}
 		tried++
 		bs, cs := limitPairs(sc.bs, sc.cs, &fb, &fc, a.cfg.MaxPairs)
-		a.pairs(seed, h, nb, bs, cs, rate)
-		out = a.secondStage(seed, nb, rate)
+		a.pairs(sc, &seed, h, nb, bs, cs, rate)
+		out = a.secondStage(sc, seed, nb, rate)
 		if len(out) > 0 && float64(len(out[0].members)) >= tryAgainFrac*float64(out[0].m) {
 			break
 		}
@@ -171,21 +261,36 @@ func (a *Associator) strong(hy *hypothesis) bool {
 
 // pairs screens the candidate sources that the seed makes with each pair
 // of the helpers' picks bs and cs.
-func (a *Associator) pairs(seed pick, h helpers, nb []neighbour, bs, cs []int32, rate float64) {
-	sc := &a.scratch
+func (a *Associator) pairs(sc *scratch, seed *pick, h helpers, nb []neighbour, bs, cs []int32, rate float64) {
 	c := seed.c
 	hb, hc := nb[h.b], nb[h.c]
 	kb0 := (hb.d * hb.d) / 2
 	kc0 := (hc.d * hc.d) / 2
+	lr := -math.Log(rate * math.Sqrt(2*math.Pi))
+	sc.ct, sc.csig, sc.ccls = sc.ct[:0], sc.csig[:0], sc.ccls[:0]
+	for _, jc := range cs {
+		sc.ct = append(sc.ct, a.picks[jc].t)
+		sc.csig = append(sc.csig, a.picks[jc].sigma)
+		sc.ccls = append(sc.ccls, a.picks[jc].class)
+	}
 	for _, jb := range bs {
-		gb := c * (a.picks[jb].t - seed.t)
+		pb := &a.picks[jb]
+		// The pair's class is the first known of the seed's, jb's and
+		// jc's, and must go with each.
+		clsB := cmp.Or(seed.class, pb.class)
+		if !compatible(clsB, pb.class) {
+			continue
+		}
+		gb := c * (pb.t - seed.t)
 		kb := kb0 - gb*gb/2
-		for _, jc := range cs {
-			cls := cmp.Or(seed.class, a.picks[jb].class, a.picks[jc].class)
-			if !compatible(cls, a.picks[jb].class) || !compatible(cls, a.picks[jc].class) {
+		for ic, jc := range cs {
+			cls := clsB
+			if cls == "" {
+				cls = sc.ccls[ic]
+			} else if !compatible(cls, sc.ccls[ic]) {
 				continue
 			}
-			gc := c * (a.picks[jc].t - seed.t)
+			gc := c * (sc.ct[ic] - seed.t)
 			kc := kc0 - gc*gc/2
 			// The source x and its distance ρ from the seed's sensor satisfy
 			// s·x = k − ρ·g for both helpers, and |x| = ρ.
@@ -212,10 +317,12 @@ func (a *Associator) pairs(seed pick, h helpers, nb []neighbour, bs, cs []int32,
 					continue
 				}
 				x, y, t0 := px-rho*qx, py-rho*qy, seed.t-rho/c
-				cand := candidate{x: x, y: y, t0: t0, x0: x, y0: y, t00: t0, jb: jb, jc: jc, h: h, class: cls}
-				if a.screen(&cand, seed, nb, h, rate) {
-					sc.top = keep(sc.top, cand, screenKeep)
+				score, xs, ys, ts, class, ok := a.screen(sc, seed, nb, h, lr, x, y, t0, pb.sigma, sc.csig[ic], cls)
+				if !ok || len(sc.top) == screenKeep && score <= sc.top[screenKeep-1].score {
+					continue // keep would not keep it
 				}
+				sc.top = keep(sc.top, candidate{x: xs, y: ys, t0: ts, x0: x, y0: y, t00: t0,
+					jb: jb, jc: jc, h: h, class: class, score: score}, screenKeep)
 			}
 		}
 	}
@@ -224,13 +331,12 @@ func (a *Associator) pairs(seed pick, h helpers, nb []neighbour, bs, cs []int32,
 // secondStage extends the screened candidates to every sensor in range,
 // from their initial sources, refines the best topK into hypotheses and
 // returns them, best first.
-func (a *Associator) secondStage(seed pick, nb []neighbour, rate float64) []*hypothesis {
-	sc := &a.scratch
+func (a *Associator) secondStage(sc *scratch, seed pick, nb []neighbour, rate float64) []*hypothesis {
 	sc.screened = append(sc.screened[:0], sc.top...)
 	sc.best = sc.best[:0]
 	for _, cand := range sc.screened {
 		cand.x, cand.y, cand.t0 = cand.x0, cand.y0, cand.t00
-		if a.extend(&cand, seed, nb, rate) {
+		if a.extend(sc, &cand, seed, nb, rate) {
 			sc.best = keep(sc.best, cand, topK)
 		}
 	}
@@ -238,7 +344,7 @@ func (a *Associator) secondStage(seed pick, nb []neighbour, rate float64) []*hyp
 	for _, cand := range sc.best {
 		hy := &hypothesis{x: cand.x, y: cand.y, t0: cand.t0, origin: seed.sensor, class: cand.class,
 			seedT: seed.t, seedNs: seed.ns, seedID: seed.id}
-		if !a.refine(hy) {
+		if !a.refine(sc, hy) {
 			continue
 		}
 		dup := false
@@ -285,8 +391,8 @@ func (a *Associator) localRate(seed pick, nb []neighbour) float64 {
 // count is the number of picks at sensor s between lo and hi.
 func (a *Associator) count(s int32, lo, hi float64) int {
 	tr := a.tracks[s].t
-	i, _ := slices.BinarySearch(tr, lo)
-	j, _ := slices.BinarySearch(tr, hi)
+	i := lowerBound(tr, lo)
+	j := lowerBound(tr, hi)
 	return j - i
 }
 
@@ -310,8 +416,8 @@ func (a *Associator) window(buf []int32, nb neighbour, seed pick) ([]int32, int)
 	slack := 2 * a.cfg.MaxResidualS
 	w := min(nb.d/(seed.c*(1-maxSpeedDeviation))+slack, a.horizon)
 	tr := &a.tracks[nb.s]
-	lo, _ := slices.BinarySearch(tr.t, seed.t-w)
-	mid, _ := slices.BinarySearch(tr.t, seed.t-slack)
+	lo := lowerBound(tr.t, seed.t-w)
+	mid := lowerBound(tr.t, seed.t-slack)
 	ok := func(k int) bool { return compatible(seed.class, a.picks[tr.p[k]].class) }
 	for k := mid; k < len(tr.t) && tr.t[k] <= seed.t+w; k++ {
 		if ok(k) {
@@ -345,20 +451,26 @@ func limitPairs(bs, cs []int32, fb, fc *int, maxPairs int) ([]int32, []int32) {
 }
 
 // screen is the first stage of verification: it looks for detections at
-// the screenProbes sensors nearest the seed's that are in range of cand.
-// The source fixed by three arrivals predicts the others only roughly
-// (tens to hundreds of milliseconds off when the geometry is poor), so
-// each is looked for within three standard deviations of its predicted
-// arrival, and each one found updates the source and its covariance as a
-// Kalman filter would: the gates narrow as the evidence grows. It reports
-// whether cand survives, with cand.score its evidence so far.
-func (a *Associator) screen(cand *candidate, seed pick, nb []neighbour, h helpers, rate float64) bool {
+// the screenProbes sensors nearest the seed's that are in range of the
+// candidate source (x, y, t0), which the seed fixes with the helpers h's
+// picks (standard deviations sb and sc) and whose detections' known class
+// is cls. The source fixed by three arrivals predicts the others only
+// roughly (tens to hundreds of milliseconds off when the geometry is
+// poor), so each is looked for within three standard deviations of its
+// predicted arrival, and each one found updates the source and its
+// covariance as a Kalman filter would: the gates narrow as the evidence
+// grows. It reports whether the candidate survives, with its evidence so
+// far, its updated source and its class. lr is −log(rate·√2π), rate the
+// local rate of detections.
+func (a *Associator) screen(sc *scratch, seed *pick, nb []neighbour, h helpers, lr float64,
+	x, y, t0, sb, scc float64, cls string) (score, xs, ys, ts float64, class string, ok bool) {
 	cfg := &a.cfg
 	c := seed.c
+	s0 := seed.sigma
 	wide := maxGate * cfg.MaxResidualS
 	var st state
 	inited := false
-	x, y, t0 := cand.x, cand.y, cand.t0
+	x0, y0, t00 := x, y, t0
 	reach := cfg.MaxRangeM + dist(x, y)
 	// The score is Σ log-likelihood ratios: per fit, −log(rate·√(2πv)) −
 	// r²/2v, summed as n·(−log(rate·√2π)) − ½·log Πv − Σ r²/2v.
@@ -376,53 +488,58 @@ func (a *Associator) screen(cand *candidate, seed pick, nb []neighbour, h helper
 			continue
 		}
 		probes++
-		ck := a.speedAt(nb[k].s, t0+d/c)
+		vw := &sc.views[k]
+		if vw.stamp != sc.stamp {
+			a.buildView(sc, vw, nb[k], seed)
+		}
+		ck := vw.c
+		if ck == 0 {
+			ck = a.speedAt(nb[k].s, t0+d/c)
+		}
 		pred := t0 + d/ck
-		tr := &a.tracks[nb[k].s]
-		j, _ := slices.BinarySearch(tr.t, pred-wide)
-		if j == len(tr.t) || tr.t[j] > pred+wide {
+		tr := vw.tr
+		j := vw.find(pred-wide, pred+wide)
+		if j < 0 {
 			if misses += missWeight(d, cfg.MaxRangeM); misses > screenMisses {
-				return false
+				return 0, 0, 0, 0, "", false
 			}
 			continue
 		}
 		if !inited {
-			var ok bool
-			if st, ok = initialState(cand, seed, nb[h.b], nb[h.c], a.picks[cand.jb].sigma, a.picks[cand.jc].sigma, c); !ok {
-				return false
+			// Before the first fit the source is still (x0, y0, t00).
+			if st, ok = initialState(x0, y0, t00, nb[h.b], nb[h.c], s0, sb, scc, c); !ok {
+				return 0, 0, 0, 0, "", false
 			}
 			inited = true
 		}
-		hv, _ := gradient(x, y, nb[k].e, nb[k].n, ck)
-		v := st.variance(hv)
-		gate := min(3*math.Sqrt(v+seed.sigma*seed.sigma), wide)
-		p, r := int32(-1), 0.0
+		hx, hy := gradient(x, y, nb[k].e, nb[k].n, ck, d)
+		v := st.variance(hx, hy)
+		gate := min(3*math.Sqrt(v+s0*s0), wide)
+		p, r := -1, 0.0
 		for ; j < len(tr.t) && tr.t[j] <= pred+gate; j++ {
-			if !compatible(cand.class, a.picks[tr.p[j]].class) {
+			if !compatible(cls, tr.cls[j]) {
 				continue
 			}
 			if rr := tr.t[j] - pred; rr >= -gate && (p < 0 || math.Abs(rr) < math.Abs(r)) {
-				p, r = tr.p[j], rr
+				p, r = j, rr
 			}
 		}
 		if p < 0 {
 			if misses += missWeight(d, cfg.MaxRangeM); misses > screenMisses {
-				return false
+				return 0, 0, 0, 0, "", false
 			}
 			continue
 		}
-		sp := a.picks[p].sigma
-		cand.class = cmp.Or(cand.class, a.picks[p].class)
+		sp := tr.sig[p]
+		cls = cmp.Or(cls, tr.cls[p])
 		n++
 		prodV *= v + sp*sp
 		sumR += r * r / (2 * (v + sp*sp))
-		st.update(hv, r, sp)
+		st.update(hx, hy, r, sp)
 		x, y, t0 = st.x[0], st.x[1], st.x[2]
 	}
-	s0, sb, scc := seed.sigma, a.picks[cand.jb].sigma, a.picks[cand.jc].sigma
-	cand.score = float64(n+3)*-math.Log(rate*math.Sqrt(2*math.Pi)) - 0.5*math.Log(prodV*s0*s0*sb*sb*scc*scc) - sumR
-	cand.x, cand.y, cand.t0 = x, y, t0
-	return true
+	score = float64(n+3)*lr - 0.5*math.Log(prodV*s0*s0*sb*sb*scc*scc) - sumR
+	return score, x, y, t0, cls, true
 }
 
 // missWeight is what a miss at a sensor d metres from a candidate source
@@ -440,18 +557,18 @@ func missWeight(d, rangeM float64) float64 {
 // every sensor in range of cand, the one whose arrival it predicts most
 // precisely first, updating cand with each, and scores it. It reports
 // whether enough sensors fit for an event.
-func (a *Associator) extend(cand *candidate, seed pick, nb []neighbour, rate float64) bool {
+func (a *Associator) extend(sc *scratch, cand *candidate, seed pick, nb []neighbour, rate float64) bool {
 	cfg := &a.cfg
 	c := seed.c
 	h := cand.h
 	sb, scc := a.picks[cand.jb].sigma, a.picks[cand.jc].sigma
-	st, ok := initialState(cand, seed, nb[h.b], nb[h.c], sb, scc, c)
+	st, ok := initialState(cand.x, cand.y, cand.t0, nb[h.b], nb[h.c], seed.sigma, sb, scc, c)
 	if !ok {
 		return false
 	}
 	cand.n = 3
 	cand.score = evidence(0, seed.sigma*seed.sigma, rate) + evidence(0, sb*sb, rate) + evidence(0, scc*scc, rate)
-	pending := a.scratch.pending[:0]
+	pending := sc.pending[:0]
 	for k := range nb {
 		if k != h.b && k != h.c && nb[k].d <= cfg.MaxRangeM+dist(st.x[0], st.x[1]) {
 			pending = append(pending, k)
@@ -459,19 +576,19 @@ func (a *Associator) extend(cand *candidate, seed pick, nb []neighbour, rate flo
 	}
 	m := 3
 	for len(pending) > 0 {
-		best, bestV, bestH, bestD, bestC := -1, math.Inf(1), [3]float64{}, 0.0, c
+		best, bestV, bestHx, bestHy, bestD, bestC := -1, math.Inf(1), 0.0, 0.0, 0.0, c
 		for i := 0; i < len(pending); {
 			k := pending[i]
 			d := dist(st.x[0]-nb[k].e, st.x[1]-nb[k].n)
-			ck := a.speedAt(nb[k].s, st.x[2]+d/c)
-			hv, _ := gradient(st.x[0], st.x[1], nb[k].e, nb[k].n, ck)
 			if d > cfg.MaxRangeM {
 				pending[i] = pending[len(pending)-1]
 				pending = pending[:len(pending)-1]
 				continue
 			}
-			if v := st.variance(hv); v < bestV {
-				best, bestV, bestH, bestD, bestC = i, v, hv, d, ck
+			ck := a.speedAt(nb[k].s, st.x[2]+d/c)
+			hx, hy := gradient(st.x[0], st.x[1], nb[k].e, nb[k].n, ck, d)
+			if v := st.variance(hx, hy); v < bestV {
+				best, bestV, bestHx, bestHy, bestD, bestC = i, v, hx, hy, d, ck
 			}
 			i++
 		}
@@ -491,9 +608,9 @@ func (a *Associator) extend(cand *candidate, seed pick, nb []neighbour, rate flo
 		cand.class = cmp.Or(cand.class, a.picks[p].class)
 		cand.n++
 		cand.score += evidence(r, bestV+sp*sp, rate)
-		st.update(bestH, r, sp)
+		st.update(bestHx, bestHy, r, sp)
 	}
-	a.scratch.pending = pending
+	sc.pending = pending
 	cand.x, cand.y, cand.t0 = st.x[0], st.x[1], st.x[2]
 	return a.enough(cand.n, m)
 }
@@ -509,75 +626,88 @@ type state struct {
 // math.Hypot's care for overflow is not needed.
 func dist(dx, dy float64) float64 { return math.Sqrt(dx*dx + dy*dy) }
 
-// gradient returns the derivatives of the arrival time at a sensor at
-// (e, n) with respect to the source and origin time, and the distance.
-func gradient(x, y, e, n, c float64) ([3]float64, float64) {
-	d := dist(x-e, y-n)
-	dd := math.Max(d, 1)
-	return [3]float64{(x - e) / (c * dd), (y - n) / (c * dd), 1}, d
+// gradient returns the derivatives of the arrival time at a sensor d
+// metres from the source at (x, y), at (e, n), with respect to the
+// source's east and north (that with respect to the origin time is 1).
+func gradient(x, y, e, n, c, d float64) (float64, float64) {
+	dd := d // math.Max(d, 1), d being at least 0 or NaN
+	if d < 1 {
+		dd = 1
+	}
+	return (x - e) / (c * dd), (y - n) / (c * dd)
 }
 
-// initialState is cand with the covariance of a source fixed by exactly
-// three arrivals: the seed's and the two helpers'.
-func initialState(cand *candidate, seed pick, hb, hc neighbour, sb, sc, c float64) (state, bool) {
-	ja, _ := gradient(cand.x, cand.y, 0, 0, c)
-	jb, _ := gradient(cand.x, cand.y, hb.e, hb.n, c)
-	jc, _ := gradient(cand.x, cand.y, hc.e, hc.n, c)
-	// Inverse of the matrix with rows ja, jb, jc, by cofactors.
-	c00 := jb[1]*jc[2] - jb[2]*jc[1]
-	c01 := jb[2]*jc[0] - jb[0]*jc[2]
-	c02 := jb[0]*jc[1] - jb[1]*jc[0]
-	det := ja[0]*c00 + ja[1]*c01 + ja[2]*c02
+// initialState is the source (x, y, t0) with the covariance of a source
+// fixed by exactly three arrivals: the seed's (standard deviation s0) and
+// the helpers' (sb and sc).
+func initialState(x, y, t0 float64, hb, hc neighbour, s0, sb, sc, c float64) (state, bool) {
+	ja0, ja1 := gradient(x, y, 0, 0, c, dist(x, y))
+	jb0, jb1 := gradient(x, y, hb.e, hb.n, c, dist(x-hb.e, y-hb.n))
+	jc0, jc1 := gradient(x, y, hc.e, hc.n, c, dist(x-hc.e, y-hc.n))
+	// Inverse of the matrix with rows ja, jb, jc (each ending in 1), by
+	// cofactors.
+	c00 := jb1 - jc1
+	c01 := jc0 - jb0
+	c02 := jb0*jc1 - jb1*jc0
+	det := ja0*c00 + ja1*c01 + c02
 	if det == 0 || math.IsNaN(det) {
 		return state{}, false
 	}
-	inv := [3][3]float64{
-		{c00 / det, (ja[2]*jc[1] - ja[1]*jc[2]) / det, (ja[1]*jb[2] - ja[2]*jb[1]) / det},
-		{c01 / det, (ja[0]*jc[2] - ja[2]*jc[0]) / det, (ja[2]*jb[0] - ja[0]*jb[2]) / det},
-		{c02 / det, (ja[1]*jc[0] - ja[0]*jc[1]) / det, (ja[0]*jb[1] - ja[1]*jb[0]) / det},
-	}
-	v := [3]float64{seed.sigma * seed.sigma, sb * sb, sc * sc}
-	cov := func(i, j int) float64 {
-		return inv[i][0]*inv[j][0]*v[0] + inv[i][1]*inv[j][1]*v[1] + inv[i][2]*inv[j][2]*v[2]
-	}
+	i00, i01, i02 := c00/det, (jc1-ja1)/det, (ja1-jb1)/det
+	i10, i11, i12 := c01/det, (ja0-jc0)/det, (jb0-ja0)/det
+	i20, i21, i22 := c02/det, (ja1*jc0-ja0*jc1)/det, (ja0*jb1-ja1*jb0)/det
+	v0, v1, v2 := s0*s0, sb*sb, sc*sc
 	return state{
-		x: [3]float64{cand.x, cand.y, cand.t0},
-		p: [6]float64{cov(0, 0), cov(0, 1), cov(0, 2), cov(1, 1), cov(1, 2), cov(2, 2)},
+		x: [3]float64{x, y, t0},
+		p: [6]float64{
+			i00*i00*v0 + i01*i01*v1 + i02*i02*v2,
+			i00*i10*v0 + i01*i11*v1 + i02*i12*v2,
+			i00*i20*v0 + i01*i21*v1 + i02*i22*v2,
+			i10*i10*v0 + i11*i11*v1 + i12*i12*v2,
+			i10*i20*v0 + i11*i21*v1 + i12*i22*v2,
+			i20*i20*v0 + i21*i21*v1 + i22*i22*v2,
+		},
 	}, true
 }
 
-// ph returns P·h.
-func (s *state) ph(h [3]float64) [3]float64 {
+// The arrival time's gradient with respect to the source and origin time
+// is (hx, hy, 1): the kernels below take hx and hy, and leave out the
+// products by 1, which are exact.
+
+// ph returns P·h for h = (hx, hy, 1).
+func (s *state) ph(hx, hy float64) (float64, float64, float64) {
 	p := &s.p
-	return [3]float64{
-		p[0]*h[0] + p[1]*h[1] + p[2]*h[2],
-		p[1]*h[0] + p[3]*h[1] + p[4]*h[2],
-		p[2]*h[0] + p[4]*h[1] + p[5]*h[2],
-	}
+	return p[0]*hx + p[1]*hy + p[2],
+		p[1]*hx + p[3]*hy + p[4],
+		p[2]*hx + p[4]*hy + p[5]
 }
 
 // variance returns the variance of the predicted arrival, hᵀ·P·h.
-func (s *state) variance(h [3]float64) float64 {
-	ph := s.ph(h)
-	return math.Max(h[0]*ph[0]+h[1]*ph[1]+h[2]*ph[2], 0)
+func (s *state) variance(hx, hy float64) float64 {
+	ph0, ph1, ph2 := s.ph(hx, hy)
+	v := hx*ph0 + hy*ph1 + ph2
+	if v <= 0 { // math.Max(v, 0): +0 for −0, NaN stays NaN
+		return 0
+	}
+	return v
 }
 
 // update folds in an arrival with residual r and standard deviation sigma.
-func (s *state) update(h [3]float64, r, sigma float64) {
-	ph := s.ph(h)
-	sv := h[0]*ph[0] + h[1]*ph[1] + h[2]*ph[2] + sigma*sigma
+func (s *state) update(hx, hy, r, sigma float64) {
+	ph0, ph1, ph2 := s.ph(hx, hy)
+	sv := hx*ph0 + hy*ph1 + ph2 + sigma*sigma
 	if !(sv > 0) {
 		return
 	}
-	for i := range 3 {
-		s.x[i] += ph[i] * r / sv
-	}
-	s.p[0] -= ph[0] * ph[0] / sv
-	s.p[1] -= ph[0] * ph[1] / sv
-	s.p[2] -= ph[0] * ph[2] / sv
-	s.p[3] -= ph[1] * ph[1] / sv
-	s.p[4] -= ph[1] * ph[2] / sv
-	s.p[5] -= ph[2] * ph[2] / sv
+	s.x[0] += ph0 * r / sv
+	s.x[1] += ph1 * r / sv
+	s.x[2] += ph2 * r / sv
+	s.p[0] -= ph0 * ph0 / sv
+	s.p[1] -= ph0 * ph1 / sv
+	s.p[2] -= ph0 * ph2 / sv
+	s.p[3] -= ph1 * ph1 / sv
+	s.p[4] -= ph1 * ph2 / sv
+	s.p[5] -= ph2 * ph2 / sv
 }
 
 // compatible reports whether detections of classes x and y can be one
@@ -589,10 +719,10 @@ func compatible(x, y string) bool { return x == "" || y == "" || x == y }
 // residual (time − want) and index.
 func (a *Associator) nearestPick(s int32, class string, want, tol float64) (float64, int32, bool) {
 	tr := &a.tracks[s]
-	k, _ := slices.BinarySearch(tr.t, want-tol)
+	k := lowerBound(tr.t, want-tol)
 	best, bestR, found := int32(-1), 0.0, false
 	for ; k < len(tr.t) && tr.t[k] <= want+tol; k++ {
-		if !compatible(class, a.picks[tr.p[k]].class) {
+		if !compatible(class, tr.cls[k]) {
 			continue
 		}
 		r := tr.t[k] - want
@@ -606,10 +736,9 @@ func (a *Associator) nearestPick(s int32, class string, want, tol float64) (floa
 // refine fits hy's source to the detections that explain it, collects
 // them again around the fit until they stop changing, and reports whether
 // enough sensors heard it.
-func (a *Associator) refine(hy *hypothesis) bool {
+func (a *Associator) refine(sc *scratch, hy *hypothesis) bool {
 	cfg := &a.cfg
 	nb := a.net.nbrs[hy.origin]
-	sc := &a.scratch
 	x, y, t0 := hy.x, hy.y, hy.t0
 	var m int
 	for round := 0; round < 6; round++ {
@@ -636,7 +765,7 @@ func (a *Associator) refine(hy *hypothesis) bool {
 		want := t0 + dist(x-mb.e, y-mb.n)/a.picks[mb.p].c
 		tr := &a.tracks[a.picks[mb.p].sensor]
 		mb.lo = int32(len(hy.alts))
-		j, _ := slices.BinarySearch(tr.t, max(want-cfg.MaxResidualS, lo))
+		j := lowerBound(tr.t, max(want-cfg.MaxResidualS, lo))
 		for ; j < len(tr.t) && tr.t[j] <= min(want+cfg.MaxResidualS, hi); j++ {
 			if compatible(hy.class, a.picks[tr.p[j]].class) {
 				hy.alts = append(hy.alts, tr.p[j])
