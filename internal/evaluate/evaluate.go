@@ -76,6 +76,10 @@ type Report struct {
 	// LatencyP50MS is the median of the same.
 	LatencyP50MS float64 `json:"latency_p50_ms"`
 
+	// Violations scores the rules' candidates by violation type against
+	// the simulator's violations.
+	Violations map[string]ViolationScore `json:"violations"`
+
 	Sounds           int     `json:"sounds"`
 	DetectableSounds int     `json:"detectable_sounds"`
 	Detections       int     `json:"detections"`
@@ -196,6 +200,9 @@ func Run(sc Scenario, cfg Config) (Report, error) {
 
 	scoreAcoustic(&rep, sc, acoustic, soundOf, heard, sentAt, reportAt, final)
 	scoreAttribution(&rep, sc, final, truthOf)
+	if rep.Violations, err = scoreViolations(sc, final, truthOf); err != nil {
+		return rep, err
+	}
 	return rep, nil
 }
 
@@ -417,6 +424,20 @@ func (r Report) WriteTable(w io.Writer) error {
 	}
 	for _, row := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", row.name, row.value, row.note)
+	}
+	types := make([]string, 0, len(r.Violations))
+	for typ := range r.Violations {
+		types = append(types, typ)
+	}
+	slices.Sort(types)
+	for _, typ := range types {
+		v := r.Violations[typ]
+		recall := fmt.Sprintf("%.3f", v.Recall)
+		if v.Truth == 0 {
+			recall = "—"
+		}
+		fmt.Fprintf(tw, "%s\tP %.3f R %s\t%d candidates for %d true; %d attributed, %.1f%% to the wrong party\n",
+			typ, v.Precision, recall, v.Candidates, v.Truth, v.Attributed, 100*v.WrongParty)
 	}
 	return tw.Flush()
 }

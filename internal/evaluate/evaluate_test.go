@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/sim"
+	"github.com/guarantor-project/guarantor/internal/terms"
 )
 
 // TestEndToEnd runs three hours of a simulated scenario through the
@@ -58,6 +59,40 @@ func TestEndToEnd(t *testing.T) {
 		"attribution_accuracy", "wrong_side_rate_p95", "detections_per_second", "latency_p99_ms"} {
 		if !strings.Contains(string(b), `"`+key+`":`) {
 			t.Errorf("the JSON report has no %q", key)
+		}
+	}
+}
+
+// TestViolations checks the rules' candidates on the same scenario against
+// floors: drones across the line and heavy weapons in their zones are
+// found, fire across the line is found with few false candidates, and no
+// candidate names the wrong party.
+func TestViolations(t *testing.T) {
+	sc, err := sim.Generate(sim.Config{Seed: 1, Duration: 3 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(Scenario{Terms: sc.Terms, Sensors: sc.Sensors, Observations: sc.Observations, Truth: sc.Truth}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	floors := []struct {
+		typ               string
+		precision, recall float64
+	}{
+		{terms.AirspaceCrossing, 0.9, 0.9},
+		{terms.WeaponInWithdrawalZone, 0.8, 0.6},
+		{terms.FireAcrossLine, 0.7, 0.2},
+	}
+	for _, f := range floors {
+		v, ok := rep.Violations[f.typ]
+		if !ok || v.Precision < f.precision || v.Recall < f.recall {
+			t.Errorf("%s: %+v, want precision at least %.2f and recall at least %.2f", f.typ, v, f.precision, f.recall)
+		}
+	}
+	for typ, v := range rep.Violations {
+		if v.WrongParty > 0.02 {
+			t.Errorf("%s: %.1f%% of the candidates name the wrong party", typ, 100*v.WrongParty)
 		}
 	}
 }
