@@ -15,7 +15,9 @@ const DeepCrossingM = 10_000.0
 
 // Crossing is the rule of the airspace: a drone or aircraft track that
 // crossed the contact line is a candidate violation by the party whose side
-// it came from. A passage found only around an end of the line (OffLine) is
+// it came from and went back to. A track that did not come back is not
+// attributable: radar may have picked the flight up only once it had
+// crossed, and the side it was first seen on need not be its own. A passage found only around an end of the line (OffLine) is
 // not a crossing of it. A crossing whose entry was inferred across a gap in
 // the track is still a candidate, with a reason that says so. Aircraft, and
 // tracks that went DeepCrossingM beyond the line, are major; others serious.
@@ -41,7 +43,8 @@ func (s *Set) Crossing(tr tracks.Track, c tracks.Crossing) (Candidate, bool) {
 	cand.Reason = fmt.Sprintf("Track %s (%s) crossed the contact line from %s's side into %s's and went %.1f km beyond it.",
 		tr.ID, what, c.FromParty, c.IntoParty, c.Depth.DistanceM/1000)
 	if c.Exit == nil {
-		cand.Reason += " It did not come back while tracked."
+		cand.Party, cand.Probability = "", 0
+		cand.Reason += " It did not come back while tracked, so where the flight began is not known: not attributable."
 	}
 	gap, inferred := c.Entry.Gap, c.Entry.Inferred
 	if c.Exit != nil && c.Exit.Inferred {

@@ -381,7 +381,7 @@ func TestCrossing(t *testing.T) {
 		reason   string
 	}{
 		{"a drone of A in and back", []float64{-5, -2, 3, 6, 2, -3}, false, 1, "A", Serious, "went 6.0 km beyond"},
-		{"a drone of B deep and staying", []float64{4, 1, -4, -12}, false, 1, "B", Major, "did not come back"},
+		{"deep and staying, first seen on B's side", []float64{4, 1, -4, -12}, false, 1, "", Major, "not attributable"},
 		{"an aircraft", []float64{-5, 2, -3}, true, 1, "A", Major, "aircraft"},
 		{"along its own side", []float64{-5, -3, -1, -4}, false, 0, "", "", ""},
 	}
