@@ -481,10 +481,14 @@ func (g *gen) terms() terms.Terms {
 		BufferZone:    terms.BufferZone{HalfWidthM: bufferHalfWidthM},
 		WeaponClasses: terms.DefaultWeaponClasses(),
 		Clauses: []terms.Clause{
-			{ID: "C1", Title: "Ceasefire", Text: "The parties cease fire of any kind along the whole contact line."},
-			{ID: "C2", Title: "Withdrawal of heavy weapons", Text: "Each party withdraws every heavy weapon of a listed class beyond that class's withdrawal distance from the contact line on its own side."},
-			{ID: "C3", Title: "Buffer zone", Text: "No forces or weapons of either party within the buffer zone on either side of the contact line."},
-			{ID: "C4", Title: "Airspace", Text: "No drones or aircraft of either party cross the contact line."},
+			{ID: "C1", Title: "Ceasefire", Text: "The parties cease fire of any kind along the whole contact line.",
+				Forbids: []string{terms.FireAcrossLine, terms.FireSameSide, terms.FireUnresolved}},
+			{ID: "C2", Title: "Withdrawal of heavy weapons", Text: "Each party withdraws every heavy weapon of a listed class beyond that class's withdrawal distance from the contact line on its own side.",
+				Forbids: []string{terms.WeaponInWithdrawalZone}},
+			{ID: "C3", Title: "Buffer zone", Text: "No forces or weapons of either party within the buffer zone on either side of the contact line.",
+				Zones: []string{terms.ZoneBuffer}, Forbids: []string{terms.PresenceInBufferZone}},
+			{ID: "C4", Title: "Airspace", Text: "No drones or aircraft of either party cross the contact line.",
+				Forbids: []string{terms.AirspaceCrossing}},
 		},
 	}
 }
