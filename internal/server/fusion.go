@@ -112,21 +112,21 @@ func (s *Server) fuse(ctx context.Context, cfg incident.Config) error {
 
 // fuser follows the stored observations with an incident engine.
 //
-// Its first catch-up replays what is stored, and an incident changes many
-// times on the way to the state a previous run stored. Those passing states
-// are kept, not written, and when the replay is done the last state of each
-// incident is written if it differs from the stored one: a restart writes
-// nothing, and new terms or sensors rewrite exactly what they change.
+// What the engine reports during a catch-up is kept, and at its end the
+// last state of each incident changed is written if it differs from the
+// stored one. The first catch-up replays everything stored, and an incident
+// changes many times on the way to the state a previous run stored: a
+// restart writes nothing, and new terms or sensors rewrite exactly what
+// they change. Later catch-ups write once for all they took.
 type fuser struct {
 	s       *Server
 	eng     *incident.Engine
 	after   int64 // the last observation taken
 	count   int64 // observations taken
-	replay  bool  // the first catch-up is running
 	pending map[string]incident.Incident
-	order   []string // pending ids, in the order they first changed
+	order   []string        // pending ids, in the order they first changed
+	unassoc map[string]bool // detection id → left unassociated (true) or placed in an event
 	written map[string]writtenIncident
-	unassoc map[string]bool // during the replay: detection id → left unassociated
 }
 
 // newFuser builds an engine for the sensors and terms stored now.
@@ -147,7 +147,7 @@ func (s *Server) newFuser(ctx context.Context, cfg incident.Config) (*fuser, err
 	if err != nil {
 		return nil, fmt.Errorf("fusion: %w", err)
 	}
-	return &fuser{s: s, eng: eng, replay: true, pending: map[string]incident.Incident{}, unassoc: map[string]bool{},
+	return &fuser{s: s, eng: eng, pending: map[string]incident.Incident{}, unassoc: map[string]bool{},
 		written: map[string]writtenIncident{}}, nil
 }
 
@@ -172,57 +172,18 @@ func (f *fuser) catchUp(ctx context.Context) error {
 			if err != nil {
 				s.log.Warn("fusion: observation not fused", "id", o.ID, "err", err)
 			}
-			if err := f.store(ctx, out); err != nil {
-				return err
-			}
+			f.keep(out)
 		}
 		if len(batch) < fusionBatch {
 			break
 		}
 	}
-	if err := f.store(ctx, f.eng.Advance(s.now())); err != nil {
-		return err
-	}
-	if f.replay {
-		f.replay = false
-		out := incident.Output{Incidents: make([]incident.Incident, len(f.order))}
-		for i, id := range f.order {
-			out.Incidents[i] = f.pending[id]
-		}
-		var add, remove []string
-		for id, un := range f.unassoc {
-			if un {
-				add = append(add, id)
-			} else {
-				remove = append(remove, id)
-			}
-		}
-		f.pending, f.order, f.unassoc = nil, nil, nil
-		if err := s.cfg.Store.SetUnassociated(ctx, add, remove); err != nil {
-			return fmt.Errorf("fusion: %w", err)
-		}
-		return f.writeIncidents(ctx, out)
-	}
-	return nil
+	f.keep(f.eng.Advance(s.now()))
+	return f.flush(ctx)
 }
 
-// associated lists the detections the output's acoustic events hold.
-func associated(out incident.Output) []string {
-	var ids []string
-	for _, a := range out.Acoustic {
-		ids = append(ids, a.Detections...)
-	}
-	return ids
-}
-
-// store stores what the engine reported, or keeps it while replaying.
-func (f *fuser) store(ctx context.Context, out incident.Output) error {
-	if !f.replay {
-		if err := f.s.cfg.Store.SetUnassociated(ctx, out.Unassociated, associated(out)); err != nil {
-			return fmt.Errorf("fusion: %w", err)
-		}
-		return f.writeIncidents(ctx, out)
-	}
+// keep keeps what the engine reported until the catch-up ends.
+func (f *fuser) keep(out incident.Output) {
 	for _, id := range out.Unassociated {
 		f.unassoc[id] = true
 	}
@@ -238,26 +199,55 @@ func (f *fuser) store(ctx context.Context, out incident.Output) error {
 		}
 		f.pending[in.ID] = in
 	}
-	return nil
 }
 
-// writeIncidents stores what the engine reported. The engine numbers the
+// flush writes what the catch-up kept: the unassociated detections, and
+// the last state of each incident that changed.
+func (f *fuser) flush(ctx context.Context) error {
+	var add, remove []string
+	for id, un := range f.unassoc {
+		if un {
+			add = append(add, id)
+		} else {
+			remove = append(remove, id)
+		}
+	}
+	if err := f.s.cfg.Store.SetUnassociated(ctx, add, remove); err != nil {
+		return fmt.Errorf("fusion: %w", err)
+	}
+	incidents := make([]incident.Incident, len(f.order))
+	for i, id := range f.order {
+		incidents[i] = f.pending[id]
+	}
+	clear(f.unassoc)
+	clear(f.pending)
+	f.order = f.order[:0]
+	return f.writeIncidents(ctx, incidents)
+}
+
+// associated lists the detections the output's acoustic events hold.
+func associated(out incident.Output) []string {
+	var ids []string
+	for _, a := range out.Acoustic {
+		ids = append(ids, a.Detections...)
+	}
+	return ids
+}
+
+// writeIncidents stores incidents the engine reported. The engine numbers the
 // versions of one run; the store's numbers go on across runs and restarts:
 // an incident is written with the stored version plus one, and only when
 // what a reader sees changed. What this run wrote is remembered (its
 // version and a hash of its Feature), so that the store is read only for
 // an incident this run has not written yet.
-func (f *fuser) writeIncidents(ctx context.Context, out incident.Output) error {
+func (f *fuser) writeIncidents(ctx context.Context, incidents []incident.Incident) error {
 	s := f.s
-	for _, p := range out.Problems {
-		s.log.Error("fusion: incident not reported", "err", p)
-	}
-	if len(out.Incidents) == 0 {
+	if len(incidents) == 0 {
 		return nil
 	}
-	recs := make([]store.IncidentRecord, 0, len(out.Incidents))
-	sums := make([][sha256.Size]byte, 0, len(out.Incidents))
-	for _, in := range out.Incidents {
+	recs := make([]store.IncidentRecord, 0, len(incidents))
+	sums := make([][sha256.Size]byte, 0, len(incidents))
+	for _, in := range incidents {
 		prev, known := f.written[in.ID]
 		if !known {
 			stored, err := s.cfg.Store.Incident(ctx, in.ID, nil)
