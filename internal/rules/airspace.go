@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/guarantor-project/guarantor/internal/fusion"
 	"github.com/guarantor-project/guarantor/internal/observe"
@@ -26,7 +27,7 @@ func (s *Set) Crossing(tr tracks.Track, c tracks.Crossing) (Candidate, bool) {
 		return Candidate{}, false
 	}
 	cand := Candidate{
-		ID: terms.AirspaceCrossing + "/" + tr.ID + "/" + c.Entry.Time.UTC().Format("20060102T150405Z"), Type: terms.AirspaceCrossing,
+		ID: terms.AirspaceCrossing + ":" + strings.ReplaceAll(tr.ID, "/", ":") + ":" + c.Entry.Time.UTC().Format("20060102T150405Z"), Type: terms.AirspaceCrossing,
 		Rule: terms.AirspaceCrossing, Clause: s.clauseFor(terms.AirspaceCrossing), Party: c.FromParty, Probability: 1,
 		Severity: Serious, Time: c.Entry.Time, Position: c.Entry.Position, DepthM: c.Depth.DistanceM,
 		Observations: c.Observations, Label: tr.Label,

@@ -45,7 +45,7 @@ func (s Severity) raise() Severity {
 // Candidate is a candidate violation: an incident a rule says breaks the
 // terms. Analysts verify it; the rules only propose.
 type Candidate struct {
-	// ID is the rule and the incident ("fire_across_line/inc-…"): the same
+	// ID is the rule and the incident ("fire_across_line:inc-…"): the same
 	// candidate as the incident changes.
 	ID string
 	// Type is the violation type (terms.ViolationTypes or the agreement's own).
@@ -144,7 +144,7 @@ func (s *Set) Evaluate(in incident.Incident, c Context) ([]Candidate, error) {
 
 // finish fills what every candidate carries.
 func (s *Set) finish(cand Candidate, in incident.Incident, c Context) Candidate {
-	cand.ID = cand.Rule + "/" + in.ID
+	cand.ID = cand.Rule + ":" + in.ID
 	cand.Incident, cand.IncidentVersion = in.ID, in.Version
 	cand.Time = in.Start
 	cand.Observations, cand.Confidence, cand.Label = in.Observations(), in.Confidence, in.Label

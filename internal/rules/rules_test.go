@@ -172,7 +172,7 @@ func TestFire(t *testing.T) {
 			if c.Party != tc.party || c.Severity != tc.severity || c.Clause != "1" {
 				t.Errorf("%s: party %q severity %s clause %q, want %q %s clause 1 (%s)", c.Type, c.Party, c.Severity, c.Clause, tc.party, tc.severity, c.Reason)
 			}
-			if c.ID != c.Rule+"/inc-o" || c.IncidentVersion != 3 || c.Confidence.Level != fusion.Corroborated || c.Reason == "" {
+			if c.ID != c.Rule+":inc-o" || c.IncidentVersion != 3 || c.Confidence.Level != fusion.Corroborated || c.Reason == "" {
 				t.Errorf("candidate %+v", c)
 			}
 			if geo.Distance(c.Position, tc.origin.Position) > 1 {

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/guarantor-project/guarantor/internal/attribution"
 	"github.com/guarantor-project/guarantor/internal/incident"
 	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/rules"
 	"github.com/guarantor-project/guarantor/internal/store"
+	"github.com/guarantor-project/guarantor/internal/terms"
 )
 
 // fusionBatch is how many stored observations the fusion loop reads at once.
@@ -127,6 +130,13 @@ type fuser struct {
 	order   []string        // pending ids, in the order they first changed
 	unassoc map[string]bool // detection id → left unassociated (true) or placed in an event
 	written map[string]writtenIncident
+	rules   map[incident.TermsRef]rulesContext // by terms version
+}
+
+// rulesContext is what the rules need for one version of the terms.
+type rulesContext struct {
+	set *rules.Set
+	ctx rules.Context
 }
 
 // newFuser builds an engine for the sensors and terms stored now.
@@ -140,15 +150,38 @@ func (s *Server) newFuser(ctx context.Context, cfg incident.Config) (*fuser, err
 		return nil, fmt.Errorf("fusion: %w", err)
 	}
 	cfg.Sensors, cfg.Scheme, cfg.Terms = sensors, s.cfg.Scheme, nil
+	byVersion := map[incident.TermsRef]rulesContext{}
 	for _, v := range versions {
 		cfg.Terms = append(cfg.Terms, v.Terms)
+		rc, err := newRulesContext(v.Terms)
+		if err != nil {
+			return nil, fmt.Errorf("fusion: %w", err)
+		}
+		byVersion[incident.TermsRef{ID: v.Terms.ID, Version: v.Terms.Version}] = rc
 	}
 	eng, err := incident.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("fusion: %w", err)
 	}
 	return &fuser{s: s, eng: eng, pending: map[string]incident.Incident{}, unassoc: map[string]bool{},
-		written: map[string]writtenIncident{}}, nil
+		written: map[string]writtenIncident{}, rules: byVersion}, nil
+}
+
+// newRulesContext compiles the rules of one version of the terms.
+func newRulesContext(t terms.Terms) (rulesContext, error) {
+	set, err := rules.Compile(t)
+	if err != nil {
+		return rulesContext{}, err
+	}
+	ag, err := terms.Compile(t)
+	if err != nil {
+		return rulesContext{}, err
+	}
+	at, err := attribution.New(ag, attribution.Config{})
+	if err != nil {
+		return rulesContext{}, err
+	}
+	return rulesContext{set: set, ctx: rules.Context{Agreement: ag, Attributor: at}}, nil
 }
 
 // catchUp takes every observation stored since the last call, then tells
@@ -247,6 +280,7 @@ func (f *fuser) writeIncidents(ctx context.Context, incidents []incident.Inciden
 	}
 	recs := make([]store.IncidentRecord, 0, len(incidents))
 	sums := make([][sha256.Size]byte, 0, len(incidents))
+	var written []incident.Incident
 	for _, in := range incidents {
 		prev, known := f.written[in.ID]
 		if !known {
@@ -273,6 +307,7 @@ func (f *fuser) writeIncidents(ctx context.Context, incidents []incident.Inciden
 			continue
 		}
 		recs = append(recs, rec)
+		written = append(written, in)
 		sums = append(sums, sha256.Sum256(rec.Feature))
 	}
 	if len(recs) == 0 {
@@ -284,7 +319,45 @@ func (f *fuser) writeIncidents(ctx context.Context, incidents []incident.Inciden
 	for i, rec := range recs {
 		f.written[rec.ID] = writtenIncident{version: rec.Version, sum: sums[i]}
 	}
+	if err := f.writeCandidates(ctx, written); err != nil {
+		return err
+	}
 	s.notifyIncidents()
+	return nil
+}
+
+// writeCandidates applies the rules of the terms each incident was
+// attributed under, and stores the candidate violations they find.
+func (f *fuser) writeCandidates(ctx context.Context, incidents []incident.Incident) error {
+	var recs []store.CandidateRecord
+	for _, in := range incidents {
+		if in.Terms == nil {
+			continue
+		}
+		rc, ok := f.rules[*in.Terms]
+		if !ok {
+			continue
+		}
+		cands, err := rc.set.Evaluate(in, rc.ctx)
+		if err != nil {
+			f.s.log.Warn("fusion: a rule failed", "incident", in.ID, "err", err)
+		}
+		for _, c := range cands {
+			feature, err := c.MarshalJSON()
+			if err != nil {
+				f.s.log.Error("fusion: candidate not stored", "id", c.ID, "err", err)
+				continue
+			}
+			recs = append(recs, store.CandidateRecord{ID: c.ID, Type: c.Type, Party: c.Party, Severity: string(c.Severity),
+				Incident: c.Incident, Time: c.Time, Label: c.Label, Feature: feature})
+		}
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	if err := f.s.cfg.Store.PutCandidates(ctx, recs); err != nil {
+		return fmt.Errorf("fusion: %w", err)
+	}
 	return nil
 }
 

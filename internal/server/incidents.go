@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/fusion"
+	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/store"
 )
 
@@ -153,6 +155,32 @@ const streamHeartbeat = 15 * time.Second
 // ?after=N) receives what it missed; without, the stream starts with what
 // changes from now on.
 func (s *Server) streamIncidents(w http.ResponseWriter, r *http.Request) {
+	s.streamEvents(w, r, "incident", s.cfg.Store.LastIncidentSeq,
+		func(ctx context.Context, after int64, vis *label.Visibility) ([]streamed, error) {
+			recs, err := s.cfg.Store.IncidentsSince(ctx, after, vis, MaxLimit)
+			out := make([]streamed, len(recs))
+			for i, in := range recs {
+				out[i] = streamed{in.Seq, in.Feature}
+			}
+			return out, err
+		})
+}
+
+// streamed is one record a stream sends: its sequence number and JSON.
+type streamed struct {
+	seq     int64
+	feature []byte
+}
+
+// streamEvents answers a stream of server-sent events named name: the
+// records since the client's last event id (Last-Event-ID, or ?after=N),
+// or from now on without one, and then each as it is written. Records
+// come from since, filtered by the reader's labels; last gives where "now"
+// is. Fusion's writes wake it; a comment every streamHeartbeat keeps the
+// connection open.
+func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, name string,
+	last func(context.Context) (int64, error),
+	since func(ctx context.Context, after int64, vis *label.Visibility) ([]streamed, error)) {
 	after := int64(-1)
 	for _, v := range []string{r.Header.Get("Last-Event-ID"), r.URL.Query().Get("after")} {
 		if v == "" {
@@ -174,34 +202,34 @@ func (s *Server) streamIncidents(w http.ResponseWriter, r *http.Request) {
 	vis := s.visibility(r)
 	ctx := r.Context()
 	if after < 0 { // from now on
-		last, err := s.cfg.Store.LastIncidentSeq(ctx)
+		n, err := last(ctx)
 		if err != nil {
-			s.storeError(w, r, "incidents", err)
+			s.storeError(w, r, name+"s", err)
 			return
 		}
-		after = last
+		after = n
 	}
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	fmt.Fprintf(w, ": guarantor incidents\nretry: 3000\n\n")
+	fmt.Fprintf(w, ": guarantor %ss\nretry: 3000\n\n", name)
 	heartbeat := time.NewTicker(streamHeartbeat)
 	defer heartbeat.Stop()
 	for {
 		changed := s.incidentsChanged()
-		recs, err := s.cfg.Store.IncidentsSince(ctx, after, vis, MaxLimit)
+		recs, err := since(ctx, after, vis)
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.Error("incident stream", "err", err)
+				s.log.Error(name+" stream", "err", err)
 			}
 			return
 		}
 		rc.SetWriteDeadline(time.Now().Add(streamHeartbeat))
-		for _, in := range recs {
-			fmt.Fprintf(w, "id: %d\nevent: incident\ndata: %s\n\n", in.Seq, bytes.TrimSpace(in.Feature))
-			after = in.Seq
+		for _, rec := range recs {
+			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", rec.seq, name, bytes.TrimSpace(rec.feature))
+			after = rec.seq
 		}
 		if err := rc.Flush(); err != nil {
 			return

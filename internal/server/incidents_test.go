@@ -254,6 +254,43 @@ func TestFusionIncidents(t *testing.T) {
 		t.Errorf("the stream from the start sent %d events (status %d), want %d", len(events), status, len(head))
 	}
 
+	// The rules found candidate violations, in the queue's order, each
+	// citing the clause of the simulator's terms that forbids it.
+	var queue struct {
+		Features []struct {
+			ID         string `json:"id"`
+			Properties struct {
+				Type     string `json:"violation_type"`
+				Clause   string `json:"clause"`
+				Severity string `json:"severity"`
+				Incident string `json:"incident"`
+			} `json:"properties"`
+		} `json:"features"`
+	}
+	a.do("GET", "/api/v1/candidates?limit=1000", "", nil).json(t, &queue)
+	if len(queue.Features) == 0 {
+		t.Fatal("no candidate violation in an hour of a scenario")
+	}
+	rank := map[string]int{"major": 2, "serious": 1, "minor": 0}
+	for i, c := range queue.Features {
+		if c.Properties.Clause == "" || c.Properties.Incident == "" {
+			t.Errorf("candidate %s cites no clause or incident: %+v", c.ID, c.Properties)
+		}
+		if i > 0 && rank[c.Properties.Severity] > rank[queue.Features[i-1].Properties.Severity] {
+			t.Errorf("candidate %s (%s) comes after a less grave one", c.ID, c.Properties.Severity)
+		}
+	}
+	if res := a.do("GET", "/api/v1/candidates/"+queue.Features[0].ID, "", nil); res.status != 200 {
+		t.Errorf("GET candidate %s: %d", queue.Features[0].ID, res.status)
+	}
+	if res := a.do("GET", "/api/v1/candidates?severity=catastrophic", "", nil); res.status != 400 {
+		t.Errorf("severity=catastrophic: %d", res.status)
+	}
+	lastCandidate, err := a.store.LastCandidateSeq(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	// A restart replays every observation: nothing a reader sees changes,
 	// so nothing is written.
 	again, err := a.srv.newFuser(t.Context(), incident.Config{})
@@ -269,6 +306,9 @@ func TestFusionIncidents(t *testing.T) {
 	}
 	if len(after) != 0 {
 		t.Errorf("a replay rewrote %d incidents, first %s", len(after), after[0].ID)
+	}
+	if again, err := a.store.LastCandidateSeq(t.Context()); err != nil || again != lastCandidate {
+		t.Errorf("a replay rewrote candidates: last seq %d, was %d (%v)", again, lastCandidate, err)
 	}
 }
 

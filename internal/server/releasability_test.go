@@ -34,7 +34,10 @@ type secWorld struct {
 	incIDs    []string
 	incLabels map[string]label.Label
 	lastSeq   int64
-	fused     int // how many of ids fusion saw
+	// candidates are those the rules found in the incidents, by id.
+	candidates map[string]store.CandidateRecord
+	candIDs    []string
+	fused      int // how many of ids fusion saw
 	// checkpointed is how many of ids the latest checkpoint covers.
 	checkpointed int
 	cases        int // assertions made, reported in docs/security.md
@@ -95,13 +98,17 @@ func TestReleasability(t *testing.T) {
 
 func newSecWorld(t *testing.T, seed uint64) *secWorld {
 	rng := rand.New(rand.NewPCG(seed, 99))
-	w := &secWorld{a: newAPI(t, withLogKey(t)), scheme: label.DefaultScheme(), obs: map[string]label.Label{}, sensors: map[string]label.Label{}}
+	// The example terms take effect on 1 December: the records are of the
+	// days after, so that the rules apply to the incidents made of them.
+	later := func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC) } }
+	w := &secWorld{a: newAPI(t, withLogKey(t), later), scheme: label.DefaultScheme(), obs: map[string]label.Label{}, sensors: map[string]label.Label{}}
 	if res := w.a.do("POST", "/api/v1/terms", "application/yaml", readTestdata(t, "example.yaml")); res.status != 201 {
 		t.Fatalf("terms: %d %s", res.status, res.body)
 	}
 	nations := []string{"FRA", "GBR", "POL", "UKR", "USA"}
 	var obs []observe.Observation
 	kinds := []observe.Kind{observe.KindAcoustic, observe.KindReport}
+	const inForce = 11 * 24 * time.Hour // after 21 November, when storetest.Obs times start
 	// Every fifth observation starts a place and time that the next four
 	// report again, so that fusion makes incidents of several observations
 	// whose labels differ.
@@ -110,7 +117,7 @@ func newSecWorld(t *testing.T, seed uint64) *secWorld {
 		if i%5 == 0 {
 			lon, lat = 37+rng.Float64(), 48+rng.Float64()
 		}
-		o := storetest.Obs(fmt.Sprintf("sec-%d-%02d", seed, i), lon+0.001*rng.Float64(), lat+0.001*rng.Float64(), time.Duration(i/5)*time.Hour+time.Duration(i%5)*time.Second)
+		o := storetest.Obs(fmt.Sprintf("sec-%d-%02d", seed, i), lon+0.001*rng.Float64(), lat+0.001*rng.Float64(), inForce+time.Duration(i/5)*time.Hour+time.Duration(i%5)*time.Second)
 		o.LocationUncertaintyM = 300
 		if kinds[rng.IntN(2)] == observe.KindReport {
 			o.Kind, o.Acoustic = observe.KindReport, nil
@@ -178,6 +185,18 @@ func (w *secWorld) fuseIncidents(t *testing.T) {
 	}
 	if len(w.incidents) < 10 || multi == 0 {
 		t.Fatalf("fusion made %d incidents, %d of several observations: too few to check", len(w.incidents), multi)
+	}
+	cands, err := w.a.store.CandidatesSince(t.Context(), 0, nil, MaxLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.candidates = map[string]store.CandidateRecord{}
+	for _, c := range cands {
+		w.candidates[c.ID] = c
+		w.candIDs = append(w.candIDs, c.ID)
+	}
+	if len(w.candidates) < 5 {
+		t.Fatalf("the rules found %d candidates: too few to check", len(w.candidates))
 	}
 }
 
@@ -297,11 +316,14 @@ func (w *secWorld) checkers() map[string]checker {
 				w.sensIDs = append(w.sensIDs, "SEC-ADMIN")
 			}
 		}),
-		"GET /api/v1/incidents":        w.checkIncidentList,
-		"GET /api/v1/incidents/{id}":   w.checkGetIncident,
-		"GET /api/v1/incidents/stream": w.checkIncidentStream,
-		"GET /api/v1/sensors":          w.checkSensorList,
-		"GET /api/v1/sensors/{id}":     w.checkGetSensor,
+		"GET /api/v1/incidents":         w.checkIncidentList,
+		"GET /api/v1/incidents/{id}":    w.checkGetIncident,
+		"GET /api/v1/incidents/stream":  w.checkIncidentStream,
+		"GET /api/v1/candidates":        w.checkCandidateList,
+		"GET /api/v1/candidates/{id}":   w.checkGetCandidate,
+		"GET /api/v1/candidates/stream": w.checkCandidateStream,
+		"GET /api/v1/sensors":           w.checkSensorList,
+		"GET /api/v1/sensors/{id}":      w.checkGetSensor,
 		// The terms are the agreement between the parties, published to
 		// everyone who may read records; they carry no nation's intelligence.
 		"GET /api/v1/terms":          gate("GET", "/api/v1/terms?at=2026-12-11T00:00:00Z", "", nil, nil),
@@ -673,5 +695,97 @@ func (w *secWorld) checkIncidentStream(t *testing.T, u secUser, allowed bool) {
 	}
 	if got != want {
 		t.Fatalf("%s received %d incidents on the stream, may see %d", u.Name, got, want)
+	}
+}
+
+// checkCandidateList pages through the candidate queue, unfiltered and
+// filtered, and requires exactly the candidates the user may see.
+func (w *secWorld) checkCandidateList(t *testing.T, u secUser, allowed bool) {
+	for _, q := range []string{"", "&party=none", "&severity=minor"} {
+		res := u.api.do("GET", "/api/v1/candidates?limit=3"+q, "", nil)
+		if !allowed {
+			w.cases++
+			if res.status != 403 {
+				t.Fatalf("%s listed candidates: %d", u.Name, res.status)
+			}
+			return
+		}
+		got := map[string]bool{}
+		for {
+			var fc struct {
+				Features []struct {
+					ID string `json:"id"`
+				} `json:"features"`
+				Next string `json:"next"`
+			}
+			res.json(t, &fc)
+			for _, f := range fc.Features {
+				w.cases++
+				c, ok := w.candidates[f.ID]
+				if !ok || !u.vis.Allows(c.Label) || got[f.ID] {
+					t.Fatalf("%s (%s, cleared %s) received candidate %s labelled %s (known %v, twice %v)", u.Name, u.Nation, u.Clearance, f.ID, c.Label, ok, got[f.ID])
+				}
+				got[f.ID] = true
+			}
+			if fc.Next == "" {
+				break
+			}
+			res = u.api.do("GET", "/api/v1/candidates?limit=3"+q+"&cursor="+url.QueryEscape(fc.Next), "", nil)
+		}
+		want := 0
+		for _, id := range w.candIDs {
+			c := w.candidates[id]
+			match := q == "" || (q == "&party=none" && c.Party == "") || (q == "&severity=minor" && c.Severity == "minor")
+			if u.vis.Allows(c.Label) && match {
+				want++
+			}
+		}
+		w.cases++
+		if len(got) != want {
+			t.Fatalf("%s listed %d candidates with %q, may see %d", u.Name, len(got), q, want)
+		}
+	}
+}
+
+func (w *secWorld) checkGetCandidate(t *testing.T, u secUser, allowed bool) {
+	labels := map[string]label.Label{}
+	for id, c := range w.candidates {
+		labels[id] = c.Label
+	}
+	w.checkGetEach(t, u, allowed, "/api/v1/candidates/", w.candIDs, labels)
+}
+
+// checkCandidateStream reads the candidate stream from its beginning and
+// requires exactly the candidates the user may see.
+func (w *secWorld) checkCandidateStream(t *testing.T, u secUser, allowed bool) {
+	want, lastVisible := 0, int64(0)
+	for _, id := range w.candIDs {
+		if c := w.candidates[id]; u.vis.Allows(c.Label) {
+			want++
+			lastVisible = max(lastVisible, c.Seq)
+		}
+	}
+	status, events := readStream(t, u.api, "/api/v1/candidates/stream?after=0", lastVisible)
+	w.cases++
+	if !allowed {
+		if status != 403 {
+			t.Fatalf("%s read the candidate stream: %d", u.Name, status)
+		}
+		return
+	}
+	for _, ev := range events {
+		var f struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal([]byte(ev.data), &f); err != nil {
+			t.Fatal(err)
+		}
+		w.cases++
+		if c, ok := w.candidates[f.ID]; !ok || !u.vis.Allows(c.Label) || ev.name != "candidate" {
+			t.Fatalf("%s received candidate %s labelled %s on the stream", u.Name, f.ID, c.Label)
+		}
+	}
+	if len(events) != want {
+		t.Fatalf("%s received %d candidates on the stream, may see %d", u.Name, len(events), want)
 	}
 }

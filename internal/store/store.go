@@ -29,6 +29,7 @@ type Store interface {
 	Log
 	Accounts
 	Incidents
+	Candidates
 	// Close waits for pending writes and releases the store.
 	Close() error
 }
@@ -370,4 +371,74 @@ type IncidentPage struct {
 	Incidents []IncidentRecord
 	// Next is the cursor for the following page, or nil on the last page.
 	Next *IncidentCursor
+}
+
+// Candidates keeps the candidate violations the rules find in incidents.
+// Like incidents they are derived data: the rules can find them again.
+type Candidates interface {
+	// PutCandidates stores candidates, each replacing the stored one with
+	// its id unless the stored one has the same Feature (then nothing is
+	// written). Every candidate written gets a new Seq. All are written in
+	// one durable transaction.
+	PutCandidates(ctx context.Context, candidates []CandidateRecord) error
+	// Candidate returns one candidate by id; with vis set, one the reader
+	// may not see is ErrNotFound.
+	Candidate(ctx context.Context, id string, vis *label.Visibility) (CandidateRecord, error)
+	// QueryCandidates returns a page of the candidates matching q in the
+	// order of the analysts' queue: gravest first, then oldest first.
+	QueryCandidates(ctx context.Context, q CandidateQuery) (CandidatePage, error)
+	// CandidatesSince returns up to limit candidates with Seq greater than
+	// after, in Seq order, that vis allows: the changes a stream sends.
+	CandidatesSince(ctx context.Context, after int64, vis *label.Visibility, limit int) ([]CandidateRecord, error)
+	// LastCandidateSeq returns the Seq of the last candidate written, 0
+	// when none was.
+	LastCandidateSeq(ctx context.Context) (int64, error)
+}
+
+// CandidateRecord is a candidate violation as stored: the fields queries
+// filter on, and its canonical JSON.
+type CandidateRecord struct {
+	ID string
+	// Seq orders writes: unique and increasing, set by the store.
+	Seq int64
+	// Type is the violation type; Party the party responsible ("" when not
+	// attributable); Severity "minor", "serious" or "major".
+	Type, Party, Severity string
+	// Incident is the incident it rests on.
+	Incident string
+	// Time is when it happened.
+	Time time.Time
+	// Label is its releasability: the incident's.
+	Label label.Label
+	// Feature is its canonical JSON (a GeoJSON Feature at its position).
+	Feature json.RawMessage
+}
+
+// CandidateQuery selects candidates. Zero fields do not filter.
+type CandidateQuery struct {
+	// From and To bound Time, inclusive and exclusive.
+	From, To time.Time
+	// Type, Party and Severity keep only candidates with that value; Party
+	// "none" keeps those not attributable.
+	Type, Party, Severity string
+	// Visible, when set, keeps only the candidates a reader may see.
+	Visible *label.Visibility
+	// After is the cursor of the last candidate of the previous page.
+	After *CandidateCursor
+	// Limit is the page size; it must be positive.
+	Limit int
+}
+
+// CandidateCursor marks a position in the queue's order.
+type CandidateCursor struct {
+	Severity string
+	Time     time.Time
+	ID       string
+}
+
+// CandidatePage is one page of a query's candidates.
+type CandidatePage struct {
+	Candidates []CandidateRecord
+	// Next is the cursor for the following page, or nil on the last page.
+	Next *CandidateCursor
 }

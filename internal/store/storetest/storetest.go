@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"Visibility", testVisibility},
 	}
 	tests = append(tests, incidentTests...)
+	tests = append(tests, candidateTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := open(t)

@@ -1,0 +1,128 @@
+package server
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/label"
+	"github.com/guarantor-project/guarantor/internal/store"
+	"github.com/guarantor-project/guarantor/internal/terms"
+)
+
+var candidateParams = []string{"from", "to", "type", "party", "severity", "limit", "cursor"}
+
+// listCandidates answers GET /api/v1/candidates: the candidate violations
+// the reader may see, in the order of the analysts' queue (gravest, then
+// oldest, first), as a FeatureCollection.
+func (s *Server) listCandidates(w http.ResponseWriter, r *http.Request) {
+	vals, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "malformed query string: %v", err)
+		return
+	}
+	q, err := parseCandidateQuery(vals)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	q.Visible = s.visibility(r)
+	page, err := s.cfg.Store.QueryCandidates(r.Context(), q)
+	if err != nil {
+		s.storeError(w, r, "candidates", err)
+		return
+	}
+	features := make([][]byte, len(page.Candidates))
+	for i, c := range page.Candidates {
+		features[i] = c.Feature
+	}
+	next := ""
+	if page.Next != nil {
+		next = encodeCandidateCursor(*page.Next)
+	}
+	writeFeatures(w, r, features, next)
+}
+
+// parseCandidateQuery reads the parameters of GET /api/v1/candidates.
+func parseCandidateQuery(v url.Values) (store.CandidateQuery, error) {
+	var q store.CandidateQuery
+	for k := range v {
+		if !slices.Contains(candidateParams, k) {
+			return q, fmt.Errorf("unknown parameter %q (known: %s)", k, strings.Join(candidateParams, ", "))
+		}
+	}
+	var err error
+	if _, q.From, q.To, err = parseWhereWhen(url.Values{"from": v["from"], "to": v["to"]}); err != nil {
+		return q, err
+	}
+	if sev := v.Get("severity"); sev != "" && !slices.Contains(terms.Severities, sev) {
+		return q, fmt.Errorf("severity: unknown severity %q (known: %s)", sev, strings.Join(terms.Severities, ", "))
+	}
+	q.Type, q.Party, q.Severity = v.Get("type"), v.Get("party"), v.Get("severity")
+	if q.Limit, err = parseLimit(v); err != nil {
+		return q, err
+	}
+	if c := v.Get("cursor"); c != "" {
+		cur, err := decodeCandidateCursor(c)
+		if err != nil {
+			return q, err
+		}
+		q.After = &cur
+	}
+	return q, nil
+}
+
+// A candidate cursor is opaque to clients: the severity, time and id of the
+// last candidate returned.
+func encodeCandidateCursor(c store.CandidateCursor) string {
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%s:%d:%s", c.Severity, c.Time.UnixNano(), c.ID))
+}
+
+func decodeCandidateCursor(s string) (store.CandidateCursor, error) {
+	bad := fmt.Errorf("cursor: %q is not a cursor this server returned", s)
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return store.CandidateCursor{}, bad
+	}
+	parts := strings.SplitN(string(raw), ":", 3)
+	if len(parts) != 3 || !slices.Contains(terms.Severities, parts[0]) || parts[2] == "" {
+		return store.CandidateCursor{}, bad
+	}
+	n, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return store.CandidateCursor{}, bad
+	}
+	return store.CandidateCursor{Severity: parts[0], Time: time.Unix(0, n).UTC(), ID: parts[2]}, nil
+}
+
+// getCandidate answers GET /api/v1/candidates/{id}: one candidate.
+func (s *Server) getCandidate(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	c, err := s.cfg.Store.Candidate(r.Context(), id, s.visibility(r))
+	if err != nil {
+		s.storeError(w, r, fmt.Sprintf("candidate %q", id), err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Write(append(c.Feature, '\n'))
+}
+
+// streamCandidates answers GET /api/v1/candidates/stream: the queue as
+// server-sent events, one "candidate" event per candidate found or changed.
+func (s *Server) streamCandidates(w http.ResponseWriter, r *http.Request) {
+	s.streamEvents(w, r, "candidate", s.cfg.Store.LastCandidateSeq,
+		func(ctx context.Context, after int64, vis *label.Visibility) ([]streamed, error) {
+			recs, err := s.cfg.Store.CandidatesSince(ctx, after, vis, MaxLimit)
+			out := make([]streamed, len(recs))
+			for i, c := range recs {
+				out[i] = streamed{c.Seq, c.Feature}
+			}
+			return out, err
+		})
+}

@@ -1,0 +1,277 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/label"
+	"github.com/guarantor-project/guarantor/internal/store"
+)
+
+// severityRanks orders severities in the analysts' queue: the graver, the
+// higher.
+var severityRanks = map[string]int{"minor": 0, "serious": 1, "major": 2}
+
+// candidateRow is a candidate ready to write: its columns, computed and
+// checked on the caller's goroutine so that the writer only writes.
+type candidateRow struct {
+	r     store.CandidateRecord
+	rank  int
+	relTo string
+}
+
+// checkCandidate returns what is wrong with a candidate, if anything.
+func checkCandidate(r store.CandidateRecord) error {
+	switch {
+	case r.ID == "":
+		return errors.New("empty id")
+	case r.Type == "":
+		return errors.New("empty type")
+	case r.Incident == "":
+		return errors.New("empty incident")
+	case !unixNanos(r.Time):
+		return fmt.Errorf("time %v is not a time the store can keep", r.Time)
+	case r.Label.Classification == "":
+		return errors.New("label without a classification")
+	case !json.Valid(r.Feature):
+		return errors.New("feature is not JSON")
+	}
+	if _, ok := severityRanks[r.Severity]; !ok {
+		return fmt.Errorf("severity %q, want minor, serious or major", r.Severity)
+	}
+	for i, n := range r.Label.RelTo {
+		if !label.IsNationCode(n) {
+			return fmt.Errorf("label rel_to[%d] %q is not an ISO 3166-1 alpha-3 code", i, n)
+		}
+	}
+	return nil
+}
+
+// PutCandidates implements store.Candidates. Candidates are derived data
+// and are not appended to the log. Every candidate is checked before
+// anything is written: one bad candidate writes none.
+func (db *DB) PutCandidates(ctx context.Context, candidates []store.CandidateRecord) error {
+	rows := make([]candidateRow, len(candidates))
+	for i, r := range candidates {
+		if err := checkCandidate(r); err != nil {
+			return fmt.Errorf("put candidate %q (#%d): %w", r.ID, i, err)
+		}
+		rows[i] = candidateRow{r: r, rank: severityRanks[r.Severity], relTo: strings.Join(r.Label.RelTo, ",")}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	err := db.write(ctx, len(rows), func(tx *sql.Tx, _ *logAppender) error {
+		var seq int64
+		if err := tx.QueryRow(`SELECT coalesce(max(seq), 0) FROM candidates`).Scan(&seq); err != nil {
+			return fmt.Errorf("read last seq: %w", err)
+		}
+		// A candidate replaces the stored one only if its feature differs,
+		// so that finding the same candidate again writes nothing. Both are
+		// BLOBs, compared byte for byte.
+		stmt, err := tx.Prepare(`INSERT INTO candidates
+			(id, seq, type, party, severity, severity_rank, incident, time, classification, rel_to, feature)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET
+				seq = excluded.seq, type = excluded.type, party = excluded.party,
+				severity = excluded.severity, severity_rank = excluded.severity_rank,
+				incident = excluded.incident, time = excluded.time,
+				classification = excluded.classification, rel_to = excluded.rel_to, feature = excluded.feature
+			WHERE excluded.feature IS NOT candidates.feature`)
+		if err != nil {
+			return fmt.Errorf("prepare put candidate: %w", err)
+		}
+		defer stmt.Close()
+		for _, row := range rows {
+			r := row.r
+			res, err := stmt.Exec(r.ID, seq+1, r.Type, r.Party, r.Severity, row.rank, r.Incident, r.Time.UnixNano(),
+				string(r.Label.Classification), row.relTo, []byte(r.Feature))
+			if err != nil {
+				return fmt.Errorf("put candidate %q: %w", r.ID, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("put candidate %q: %w", r.ID, err)
+			}
+			if n == 1 {
+				seq++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put candidates: %w", err)
+	}
+	return nil
+}
+
+// candidateColumns are the columns scanCandidate reads, in order.
+const candidateColumns = `id, seq, type, party, severity, incident, time, classification, rel_to, feature`
+
+// scanCandidate reads the candidateColumns of a row.
+func scanCandidate(scan func(...any) error) (store.CandidateRecord, error) {
+	var r store.CandidateRecord
+	var at int64
+	var class, relTo string
+	if err := scan(&r.ID, &r.Seq, &r.Type, &r.Party, &r.Severity, &r.Incident, &at, &class, &relTo, &r.Feature); err != nil {
+		return store.CandidateRecord{}, err
+	}
+	r.Time = time.Unix(0, at).UTC()
+	r.Label = labelOf(class, relTo)
+	return r, nil
+}
+
+// Candidate implements store.Candidates. A candidate vis does not allow is
+// reported exactly as a missing one.
+func (db *DB) Candidate(ctx context.Context, id string, vis *label.Visibility) (store.CandidateRecord, error) {
+	notFound := fmt.Errorf("candidate %q: %w", id, store.ErrNotFound)
+	where, args := []string{"id = ?"}, []any{id}
+	if vis != nil {
+		conds, vargs, ok := visibleSQL(*vis)
+		if !ok {
+			return store.CandidateRecord{}, notFound
+		}
+		where, args = append(where, conds...), append(args, vargs...)
+	}
+	r, err := scanCandidate(db.r.QueryRowContext(ctx, `SELECT `+candidateColumns+` FROM candidates WHERE `+strings.Join(where, " AND "), args...).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.CandidateRecord{}, notFound
+	}
+	if err != nil {
+		return store.CandidateRecord{}, fmt.Errorf("read candidate %q: %w", id, err)
+	}
+	return r, nil
+}
+
+// QueryCandidates implements store.Candidates. It walks the queue index,
+// gravest first and then oldest first, from the cursor or from its start,
+// and filters in the index entries.
+func (db *DB) QueryCandidates(ctx context.Context, q store.CandidateQuery) (store.CandidatePage, error) {
+	if q.Limit <= 0 {
+		return store.CandidatePage{}, fmt.Errorf("query candidates: limit must be positive, got %d", q.Limit)
+	}
+	var where []string
+	var args []any
+	if q.After != nil {
+		rank, ok := severityRanks[q.After.Severity]
+		if !ok {
+			return store.CandidatePage{}, fmt.Errorf("query candidates: cursor severity %q, want minor, serious or major", q.After.Severity)
+		}
+		// After the cursor in the order (severity_rank DESC, time, id): a
+		// lower rank, or the same rank and a later (time, id). The first
+		// condition bounds the scan of the index.
+		where = append(where, "severity_rank <= ?", "(severity_rank < ? OR (time, id) > (?, ?))")
+		args = append(args, rank, rank, q.After.Time.UnixNano(), q.After.ID)
+	}
+	if q.Severity != "" {
+		rank, ok := severityRanks[q.Severity]
+		if !ok {
+			return store.CandidatePage{}, fmt.Errorf("query candidates: severity %q, want minor, serious or major", q.Severity)
+		}
+		where = append(where, "severity_rank = ?")
+		args = append(args, rank)
+	}
+	if !q.From.IsZero() {
+		where = append(where, "time >= ?")
+		args = append(args, q.From.UnixNano())
+	}
+	if !q.To.IsZero() {
+		where = append(where, "time < ?")
+		args = append(args, q.To.UnixNano())
+	}
+	if q.Type != "" {
+		where = append(where, "type = ?")
+		args = append(args, q.Type)
+	}
+	switch q.Party {
+	case "":
+	case "none":
+		where = append(where, "party = ''")
+	default:
+		where = append(where, "party = ?")
+		args = append(args, q.Party)
+	}
+	if v := q.Visible; v != nil {
+		conds, vargs, ok := visibleSQL(*v)
+		if !ok {
+			return store.CandidatePage{}, nil // the reader may see nothing
+		}
+		where, args = append(where, conds...), append(args, vargs...)
+	}
+	sqlText := `SELECT ` + candidateColumns + ` FROM candidates INDEXED BY candidates_queue`
+	if len(where) > 0 {
+		sqlText += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	sqlText += ` ORDER BY severity_rank DESC, time, id LIMIT ?`
+	args = append(args, q.Limit+1)
+
+	rows, err := db.r.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return store.CandidatePage{}, fmt.Errorf("query candidates: %w", err)
+	}
+	defer rows.Close()
+	var page store.CandidatePage
+	for rows.Next() {
+		if len(page.Candidates) == q.Limit {
+			last := page.Candidates[len(page.Candidates)-1]
+			page.Next = &store.CandidateCursor{Severity: last.Severity, Time: last.Time, ID: last.ID}
+			break
+		}
+		r, err := scanCandidate(rows.Scan)
+		if err != nil {
+			return store.CandidatePage{}, fmt.Errorf("query candidates: %w", err)
+		}
+		page.Candidates = append(page.Candidates, r)
+	}
+	if err := rows.Err(); err != nil {
+		return store.CandidatePage{}, fmt.Errorf("query candidates: %w", err)
+	}
+	return page, nil
+}
+
+// CandidatesSince implements store.Candidates.
+func (db *DB) CandidatesSince(ctx context.Context, after int64, vis *label.Visibility, limit int) ([]store.CandidateRecord, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("candidates since %d: limit must be positive, got %d", after, limit)
+	}
+	where, args := []string{"seq > ?"}, []any{after}
+	if vis != nil {
+		conds, vargs, ok := visibleSQL(*vis)
+		if !ok {
+			return nil, nil
+		}
+		where, args = append(where, conds...), append(args, vargs...)
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+candidateColumns+` FROM candidates INDEXED BY candidates_seq WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY seq LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("candidates since %d: %w", after, err)
+	}
+	defer rows.Close()
+	var out []store.CandidateRecord
+	for rows.Next() {
+		r, err := scanCandidate(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("candidates since %d: %w", after, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("candidates since %d: %w", after, err)
+	}
+	return out, nil
+}
+
+// LastCandidateSeq implements store.Candidates.
+func (db *DB) LastCandidateSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := db.r.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM candidates`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("last candidate seq: %w", err)
+	}
+	return seq, nil
+}
