@@ -236,42 +236,10 @@ func (db *DB) QueryCandidates(ctx context.Context, q store.CandidateQuery) (stor
 
 // CandidatesSince implements store.Candidates.
 func (db *DB) CandidatesSince(ctx context.Context, after int64, vis *label.Visibility, limit int) ([]store.CandidateRecord, error) {
-	if limit <= 0 {
-		return nil, fmt.Errorf("candidates since %d: limit must be positive, got %d", after, limit)
-	}
-	where, args := []string{"seq > ?"}, []any{after}
-	if vis != nil {
-		conds, vargs, ok := visibleSQL(*vis)
-		if !ok {
-			return nil, nil
-		}
-		where, args = append(where, conds...), append(args, vargs...)
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+candidateColumns+` FROM candidates INDEXED BY candidates_seq WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY seq LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("candidates since %d: %w", after, err)
-	}
-	defer rows.Close()
-	var out []store.CandidateRecord
-	for rows.Next() {
-		r, err := scanCandidate(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("candidates since %d: %w", after, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("candidates since %d: %w", after, err)
-	}
-	return out, nil
+	return since(ctx, db, "candidates", candidateColumns, scanCandidate, after, vis, limit)
 }
 
 // LastCandidateSeq implements store.Candidates.
 func (db *DB) LastCandidateSeq(ctx context.Context) (int64, error) {
-	var seq int64
-	if err := db.r.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM candidates`).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("last candidate seq: %w", err)
-	}
-	return seq, nil
+	return lastSeq(ctx, db, "candidates")
 }

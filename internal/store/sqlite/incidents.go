@@ -295,42 +295,10 @@ func (db *DB) QueryIncidents(ctx context.Context, q store.IncidentQuery) (store.
 
 // IncidentsSince implements store.Incidents.
 func (db *DB) IncidentsSince(ctx context.Context, after int64, vis *label.Visibility, limit int) ([]store.IncidentRecord, error) {
-	if limit <= 0 {
-		return nil, fmt.Errorf("incidents since %d: limit must be positive, got %d", after, limit)
-	}
-	where, args := []string{"seq > ?"}, []any{after}
-	if vis != nil {
-		conds, vargs, ok := visibleSQL(*vis)
-		if !ok {
-			return nil, nil
-		}
-		where, args = append(where, conds...), append(args, vargs...)
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+incidentColumns+` FROM incidents INDEXED BY incidents_seq WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY seq LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("incidents since %d: %w", after, err)
-	}
-	defer rows.Close()
-	var out []store.IncidentRecord
-	for rows.Next() {
-		r, err := scanIncident(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("incidents since %d: %w", after, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("incidents since %d: %w", after, err)
-	}
-	return out, nil
+	return since(ctx, db, "incidents", incidentColumns, scanIncident, after, vis, limit)
 }
 
 // LastIncidentSeq implements store.Incidents.
 func (db *DB) LastIncidentSeq(ctx context.Context) (int64, error) {
-	var seq int64
-	if err := db.r.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM incidents`).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("last incident seq: %w", err)
-	}
-	return seq, nil
+	return lastSeq(ctx, db, "incidents")
 }
