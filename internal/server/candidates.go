@@ -22,31 +22,19 @@ var candidateParams = []string{"from", "to", "type", "party", "severity", "limit
 // the reader may see, in the order of the analysts' queue (gravest, then
 // oldest, first), as a FeatureCollection.
 func (s *Server) listCandidates(w http.ResponseWriter, r *http.Request) {
-	vals, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "malformed query string: %v", err)
-		return
-	}
-	q, err := parseCandidateQuery(vals)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
-		return
-	}
-	q.Visible = s.visibility(r)
-	page, err := s.cfg.Store.QueryCandidates(r.Context(), q)
-	if err != nil {
-		s.storeError(w, r, "candidates", err)
-		return
-	}
-	features := make([][]byte, len(page.Candidates))
-	for i, c := range page.Candidates {
-		features[i] = c.Feature
-	}
-	next := ""
-	if page.Next != nil {
-		next = encodeCandidateCursor(*page.Next)
-	}
-	writeFeatures(w, r, features, next)
+	listFeatures(s, w, r, "candidates", parseCandidateQuery, func(ctx context.Context, q store.CandidateQuery, vis *label.Visibility) ([][]byte, string, error) {
+		q.Visible = vis
+		page, err := s.cfg.Store.QueryCandidates(ctx, q)
+		features := make([][]byte, len(page.Candidates))
+		for i, c := range page.Candidates {
+			features[i] = c.Feature
+		}
+		next := ""
+		if page.Next != nil {
+			next = encodeCandidateCursor(*page.Next)
+		}
+		return features, next, err
+	})
 }
 
 // parseCandidateQuery reads the parameters of GET /api/v1/candidates.

@@ -23,31 +23,19 @@ var incidentParams = []string{"bbox", "from", "to", "class", "party", "confidenc
 // listIncidents answers GET /api/v1/incidents with a GeoJSON
 // FeatureCollection of the incidents the reader may see, newest first.
 func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
-	vals, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "malformed query string: %v", err)
-		return
-	}
-	q, err := parseIncidentQuery(vals)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
-		return
-	}
-	q.Visible = s.visibility(r)
-	page, err := s.cfg.Store.QueryIncidents(r.Context(), q)
-	if err != nil {
-		s.storeError(w, r, "incidents", err)
-		return
-	}
-	features := make([][]byte, len(page.Incidents))
-	for i, in := range page.Incidents {
-		features[i] = in.Feature
-	}
-	next := ""
-	if page.Next != nil {
-		next = encodeIncidentCursor(*page.Next)
-	}
-	writeFeatures(w, r, features, next)
+	listFeatures(s, w, r, "incidents", parseIncidentQuery, func(ctx context.Context, q store.IncidentQuery, vis *label.Visibility) ([][]byte, string, error) {
+		q.Visible = vis
+		page, err := s.cfg.Store.QueryIncidents(ctx, q)
+		features := make([][]byte, len(page.Incidents))
+		for i, in := range page.Incidents {
+			features[i] = in.Feature
+		}
+		next := ""
+		if page.Next != nil {
+			next = encodeIncidentCursor(*page.Next)
+		}
+		return features, next, err
+	})
 }
 
 // parseIncidentQuery reads the query parameters of GET /api/v1/incidents.

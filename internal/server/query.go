@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/store"
 )
@@ -55,29 +57,40 @@ func (s *Server) visibleObservation(r *http.Request, id string) (store.StoredObs
 // listObservations answers a query with a GeoJSON FeatureCollection whose
 // features are the stored ones, byte for byte, so that it can be posted back.
 func (s *Server) listObservations(w http.ResponseWriter, r *http.Request) {
+	listFeatures(s, w, r, "observations", parseQuery, func(ctx context.Context, q store.Query, vis *label.Visibility) ([][]byte, string, error) {
+		q.Visible = vis
+		page, err := s.cfg.Store.QueryObservations(ctx, q)
+		features := make([][]byte, len(page.Observations))
+		for i, o := range page.Observations {
+			features[i] = o.Feature
+		}
+		next := ""
+		if page.Next != nil {
+			next = encodeCursor(*page.Next)
+		}
+		return features, next, err
+	})
+}
+
+// listFeatures answers a list request: it parses the query parameters,
+// runs the query for the reader's visibility and answers the page of
+// features (writeFeatures). A bad parameter is a 400 that names it.
+func listFeatures[Q any](s *Server, w http.ResponseWriter, r *http.Request, what string, parse func(url.Values) (Q, error),
+	run func(ctx context.Context, q Q, vis *label.Visibility) (features [][]byte, next string, err error)) {
 	vals, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "malformed query string: %v", err)
 		return
 	}
-	q, err := parseQuery(vals)
+	q, err := parse(vals)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	q.Visible = s.visibility(r)
-	page, err := s.cfg.Store.QueryObservations(r.Context(), q)
+	features, next, err := run(r.Context(), q, s.visibility(r))
 	if err != nil {
-		s.storeError(w, r, "observations", err)
+		s.storeError(w, r, what, err)
 		return
-	}
-	features := make([][]byte, len(page.Observations))
-	for i, o := range page.Observations {
-		features[i] = o.Feature
-	}
-	next := ""
-	if page.Next != nil {
-		next = encodeCursor(*page.Next)
 	}
 	writeFeatures(w, r, features, next)
 }
