@@ -29,7 +29,7 @@ func (s *Set) Crossing(tr tracks.Track, c tracks.Crossing) (Candidate, bool) {
 	cand := Candidate{
 		ID: terms.AirspaceCrossing + ":" + strings.ReplaceAll(tr.ID, "/", ":") + ":" + c.Entry.Time.UTC().Format("20060102T150405Z"), Type: terms.AirspaceCrossing,
 		Rule: terms.AirspaceCrossing, Clause: s.clauseFor(terms.AirspaceCrossing), Party: c.FromParty, Probability: 1,
-		Severity: Serious, Time: c.Entry.Time, Position: c.Entry.Position, DepthM: c.Depth.DistanceM,
+		Severity: Serious, Incident: tr.ID, Time: c.Entry.Time, Position: c.Entry.Position, DepthM: c.Depth.DistanceM,
 		Observations: c.Observations, Label: tr.Label,
 		// One radar or drone tracked it; tracks carry no grading.
 		Confidence: fusion.Confidence{Level: fusion.SingleSource, IndependentSources: 1},

@@ -63,7 +63,8 @@ type Candidate struct {
 	Party       string
 	Probability float64
 	Severity    Severity
-	// Incident and IncidentVersion are the incident it rests on.
+	// Incident and IncidentVersion are the incident it rests on; for an
+	// airspace crossing, Incident is the track's id and the version 0.
 	Incident        string
 	IncidentVersion int
 	// Time is when it happened; Position where: the origin of fire, the

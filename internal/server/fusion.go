@@ -13,6 +13,7 @@ import (
 	"github.com/guarantor-project/guarantor/internal/rules"
 	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/terms"
+	"github.com/guarantor-project/guarantor/internal/tracks"
 )
 
 // fusionBatch is how many stored observations the fusion loop reads at once.
@@ -131,7 +132,17 @@ type fuser struct {
 	unassoc map[string]bool // detection id → left unassociated (true) or placed in an event
 	written map[string]writtenIncident
 	rules   map[incident.TermsRef]rulesContext // by terms version
+	terms   []store.TermsVersion
+	// tracks holds the points of the radar and drone tracks seen in the
+	// last TrackMemory of the engine's clock, by track; touched are those
+	// a catch-up added points to.
+	tracks  map[string][]observe.Observation
+	touched map[string]bool
 }
+
+// TrackMemory is how long after its last point a track's points are kept
+// to find where it crosses the contact line.
+const TrackMemory = time.Hour
 
 // rulesContext is what the rules need for one version of the terms.
 type rulesContext struct {
@@ -164,7 +175,8 @@ func (s *Server) newFuser(ctx context.Context, cfg incident.Config) (*fuser, err
 		return nil, fmt.Errorf("fusion: %w", err)
 	}
 	return &fuser{s: s, eng: eng, pending: map[string]incident.Incident{}, unassoc: map[string]bool{},
-		written: map[string]writtenIncident{}, rules: byVersion}, nil
+		written: map[string]writtenIncident{}, rules: byVersion, terms: versions,
+		tracks: map[string][]observe.Observation{}, touched: map[string]bool{}}, nil
 }
 
 // newRulesContext compiles the rules of one version of the terms.
@@ -200,6 +212,11 @@ func (f *fuser) catchUp(ctx context.Context) error {
 			if len(errs) > 0 {
 				s.log.Error("fusion: a stored observation does not decode", "seq", so.Seq, "err", errs[0])
 				continue
+			}
+			if o.Kind == observe.KindTrack && o.Track != nil {
+				key := o.Source.ID + "/" + o.Track.TrackID
+				f.tracks[key] = append(f.tracks[key], o)
+				f.touched[key] = true
 			}
 			out, err := f.eng.Add(so.ReceivedAt, o)
 			if err != nil {
@@ -255,7 +272,56 @@ func (f *fuser) flush(ctx context.Context) error {
 	clear(f.unassoc)
 	clear(f.pending)
 	f.order = f.order[:0]
-	return f.writeIncidents(ctx, incidents)
+	if err := f.writeIncidents(ctx, incidents); err != nil {
+		return err
+	}
+	return f.writeCrossings(ctx)
+}
+
+// writeCrossings finds where the tracks a catch-up added points to cross
+// the contact line, stores the candidates, and forgets the tracks with no
+// point in the last TrackMemory.
+func (f *fuser) writeCrossings(ctx context.Context) error {
+	var recs []store.CandidateRecord
+	for key := range f.touched {
+		for _, tr := range tracks.Assemble(f.tracks[key], f.s.cfg.Scheme) {
+			v, ok := store.InForce(f.terms, tr.Points[0].Time)
+			if !ok {
+				continue
+			}
+			rc, ok := f.rules[incident.TermsRef{ID: v.Terms.ID, Version: v.Terms.Version}]
+			if !ok {
+				continue
+			}
+			for _, c := range tracks.Crossings(rc.ctx.Agreement, tr, tracks.Config{}) {
+				cand, ok := rc.set.Crossing(tr, c)
+				if !ok {
+					continue
+				}
+				feature, err := cand.MarshalJSON()
+				if err != nil {
+					f.s.log.Error("fusion: candidate not stored", "id", cand.ID, "err", err)
+					continue
+				}
+				recs = append(recs, store.CandidateRecord{ID: cand.ID, Type: cand.Type, Party: cand.Party, Severity: string(cand.Severity),
+					Incident: cand.Incident, Time: cand.Time, Label: cand.Label, Feature: feature})
+			}
+		}
+	}
+	clear(f.touched)
+	for key, points := range f.tracks {
+		if points[len(points)-1].ObservedAt.Before(f.eng.Clock().Add(-TrackMemory)) {
+			delete(f.tracks, key)
+		}
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	if err := f.s.cfg.Store.PutCandidates(ctx, recs); err != nil {
+		return fmt.Errorf("fusion: %w", err)
+	}
+	f.s.notifyIncidents()
+	return nil
 }
 
 // associated lists the detections the output's acoustic events hold.

@@ -99,11 +99,11 @@ func readStream(t *testing.T, a *api, path string, last int64) (int, []event) {
 	}
 }
 
-// simulated posts an hour of a simulated scenario through the API: its
+// simulated posts 90 minutes of a simulated scenario through the API: its
 // terms, sensors and observations.
 func simulated(t *testing.T, a *api) sim.Scenario {
 	t.Helper()
-	sc, err := sim.Generate(sim.Config{Seed: 3, Duration: time.Hour})
+	sc, err := sim.Generate(sim.Config{Seed: 3, Duration: 90 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func simulated(t *testing.T, a *api) sim.Scenario {
 // the start, as after a restart, writes nothing new.
 func TestFusionIncidents(t *testing.T) {
 	a := newAPI(t)
-	simulated(t, a)
+	sc := simulated(t, a)
 	f, err := a.srv.newFuser(t.Context(), incident.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -282,6 +282,21 @@ func TestFusionIncidents(t *testing.T) {
 	}
 	if res := a.do("GET", "/api/v1/candidates/"+queue.Features[0].ID, "", nil); res.status != 200 {
 		t.Errorf("GET candidate %s: %d", queue.Features[0].ID, res.status)
+	}
+	// Each drone flight of the scenario that crossed the line and was
+	// tracked is a candidate.
+	flights := 0
+	for _, ev := range sc.Truth.Events {
+		if ev.Type == sim.EventDroneCrossing && ev.Drone != nil && len(ev.Drone.TrackIDs) > 0 {
+			flights++
+		}
+	}
+	var airspace struct {
+		NumberReturned int `json:"numberReturned"`
+	}
+	a.do("GET", "/api/v1/candidates?type=airspace_crossing&limit=1000", "", nil).json(t, &airspace)
+	if flights == 0 || airspace.NumberReturned < flights {
+		t.Errorf("%d airspace candidates for %d tracked flights across the line", airspace.NumberReturned, flights)
 	}
 	if res := a.do("GET", "/api/v1/candidates?severity=catastrophic", "", nil); res.status != 400 {
 		t.Errorf("severity=catastrophic: %d", res.status)
