@@ -129,23 +129,7 @@ func scanCandidate(scan func(...any) error) (store.CandidateRecord, error) {
 // Candidate implements store.Candidates. A candidate vis does not allow is
 // reported exactly as a missing one.
 func (db *DB) Candidate(ctx context.Context, id string, vis *label.Visibility) (store.CandidateRecord, error) {
-	notFound := fmt.Errorf("candidate %q: %w", id, store.ErrNotFound)
-	where, args := []string{"id = ?"}, []any{id}
-	if vis != nil {
-		conds, vargs, ok := visibleSQL(*vis)
-		if !ok {
-			return store.CandidateRecord{}, notFound
-		}
-		where, args = append(where, conds...), append(args, vargs...)
-	}
-	r, err := scanCandidate(db.r.QueryRowContext(ctx, `SELECT `+candidateColumns+` FROM candidates WHERE `+strings.Join(where, " AND "), args...).Scan)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.CandidateRecord{}, notFound
-	}
-	if err != nil {
-		return store.CandidateRecord{}, fmt.Errorf("read candidate %q: %w", id, err)
-	}
-	return r, nil
+	return byID(ctx, db, "candidates", candidateColumns, "candidate", scanCandidate, id, vis)
 }
 
 // QueryCandidates implements store.Candidates. It walks the queue index,

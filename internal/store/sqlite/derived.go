@@ -2,10 +2,13 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/guarantor-project/guarantor/internal/label"
+	"github.com/guarantor-project/guarantor/internal/store"
 )
 
 // Incidents and candidates are derived records: each write gives a row a
@@ -54,4 +57,28 @@ func lastSeq(ctx context.Context, db *DB, table string) (int64, error) {
 		return 0, fmt.Errorf("last %s seq: %w", table, err)
 	}
 	return seq, nil
+}
+
+// byID reads one row of a derived table by id. A row vis does not allow is
+// reported exactly as a missing one: store.ErrNotFound, naming what and id.
+func byID[T any](ctx context.Context, db *DB, table, columns, what string, scan func(func(...any) error) (T, error),
+	id string, vis *label.Visibility) (T, error) {
+	var zero T
+	notFound := fmt.Errorf("%s %q: %w", what, id, store.ErrNotFound)
+	where, args := []string{"id = ?"}, []any{id}
+	if vis != nil {
+		conds, vargs, ok := visibleSQL(*vis)
+		if !ok {
+			return zero, notFound
+		}
+		where, args = append(where, conds...), append(args, vargs...)
+	}
+	r, err := scan(db.r.QueryRowContext(ctx, `SELECT `+columns+` FROM `+table+` WHERE `+strings.Join(where, " AND "), args...).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return zero, notFound
+	}
+	if err != nil {
+		return zero, fmt.Errorf("read %s %q: %w", what, id, err)
+	}
+	return r, nil
 }

@@ -182,23 +182,7 @@ func scanIncident(scan func(...any) error) (store.IncidentRecord, error) {
 // Incident implements store.Incidents. An incident vis does not allow is
 // reported exactly as a missing one.
 func (db *DB) Incident(ctx context.Context, id string, vis *label.Visibility) (store.IncidentRecord, error) {
-	notFound := fmt.Errorf("incident %q: %w", id, store.ErrNotFound)
-	where, args := []string{"id = ?"}, []any{id}
-	if vis != nil {
-		conds, vargs, ok := visibleSQL(*vis)
-		if !ok {
-			return store.IncidentRecord{}, notFound
-		}
-		where, args = append(where, conds...), append(args, vargs...)
-	}
-	r, err := scanIncident(db.r.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE `+strings.Join(where, " AND "), args...).Scan)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.IncidentRecord{}, notFound
-	}
-	if err != nil {
-		return store.IncidentRecord{}, fmt.Errorf("read incident %q: %w", id, err)
-	}
-	return r, nil
+	return byID(ctx, db, "incidents", incidentColumns, "incident", scanIncident, id, vis)
 }
 
 // QueryIncidents implements store.Incidents. It walks the index of the
