@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -66,27 +65,22 @@ func parseCandidateQuery(v url.Values) (store.CandidateQuery, error) {
 	return q, nil
 }
 
-// A candidate cursor is opaque to clients: the severity, time and id of the
-// last candidate returned.
+// A candidate cursor is the rank of the severity, the time and the id of
+// the last candidate returned.
 func encodeCandidateCursor(c store.CandidateCursor) string {
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%s:%d:%s", c.Severity, c.Time.UnixNano(), c.ID))
+	rank := slices.Index(terms.Severities, c.Severity)
+	return encodeCursorParts(strconv.Itoa(rank), strconv.FormatInt(c.Time.UnixNano(), 10), c.ID)
 }
 
 func decodeCandidateCursor(s string) (store.CandidateCursor, error) {
-	bad := fmt.Errorf("cursor: %q is not a cursor this server returned", s)
-	raw, err := base64.RawURLEncoding.DecodeString(s)
+	ints, id, err := cursorParts(s, 3)
 	if err != nil {
-		return store.CandidateCursor{}, bad
+		return store.CandidateCursor{}, err
 	}
-	parts := strings.SplitN(string(raw), ":", 3)
-	if len(parts) != 3 || !slices.Contains(terms.Severities, parts[0]) || parts[2] == "" {
-		return store.CandidateCursor{}, bad
+	if ints[0] < 0 || ints[0] >= int64(len(terms.Severities)) {
+		return store.CandidateCursor{}, fmt.Errorf("cursor: %q is not a cursor returned by this server", s)
 	}
-	n, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil {
-		return store.CandidateCursor{}, bad
-	}
-	return store.CandidateCursor{Severity: parts[0], Time: time.Unix(0, n).UTC(), ID: parts[2]}, nil
+	return store.CandidateCursor{Severity: terms.Severities[ints[0]], Time: time.Unix(0, ints[1]).UTC(), ID: id}, nil
 }
 
 // getCandidate answers GET /api/v1/candidates/{id}: one candidate.

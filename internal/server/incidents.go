@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -76,24 +75,17 @@ func parseIncidentQuery(v url.Values) (store.IncidentQuery, error) {
 	return q, nil
 }
 
-// An incident cursor is opaque to clients: the start time and id of the
-// last incident returned.
+// An incident cursor is the start time and id of the last incident returned.
 func encodeIncidentCursor(c store.IncidentCursor) string {
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d:%s", c.Start.UnixNano(), c.ID))
+	return encodeCursorParts(strconv.FormatInt(c.Start.UnixNano(), 10), c.ID)
 }
 
 func decodeIncidentCursor(s string) (store.IncidentCursor, error) {
-	bad := fmt.Errorf("cursor: %q is not a cursor this server returned", s)
-	raw, err := base64.RawURLEncoding.DecodeString(s)
+	ints, id, err := cursorParts(s, 2)
 	if err != nil {
-		return store.IncidentCursor{}, bad
+		return store.IncidentCursor{}, err
 	}
-	ns, id, ok := strings.Cut(string(raw), ":")
-	n, err := strconv.ParseInt(ns, 10, 64)
-	if !ok || err != nil || id == "" {
-		return store.IncidentCursor{}, bad
-	}
-	return store.IncidentCursor{Start: time.Unix(0, n).UTC(), ID: id}, nil
+	return store.IncidentCursor{Start: time.Unix(0, ints[0]).UTC(), ID: id}, nil
 }
 
 // getIncident answers GET /api/v1/incidents/{id}: the incident's Feature

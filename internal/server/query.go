@@ -246,26 +246,48 @@ func parseTimeParam(v url.Values, name string) (time.Time, error) {
 	return t, nil
 }
 
-// A cursor is opaque to clients: the observation time and arrival order of
-// the last observation returned.
+// Cursors are opaque to clients: the parts of the position of the last
+// record returned, joined by ':' (the last part may hold ':' itself) and
+// encoded in URL-safe base64.
+func encodeCursorParts(parts ...string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, ":")))
+}
+
+// cursorParts opens a cursor of n parts, the first n-1 of them Unix
+// nanoseconds or other integers (ints), the last a non-empty string.
+func cursorParts(s string, n int) (ints []int64, last string, err error) {
+	bad := fmt.Errorf("cursor: %q is not a cursor returned by this server", s)
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, "", bad
+	}
+	parts := strings.SplitN(string(raw), ":", n)
+	if len(parts) != n || parts[n-1] == "" {
+		return nil, "", bad
+	}
+	for _, p := range parts[:n-1] {
+		v, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, "", bad
+		}
+		ints = append(ints, v)
+	}
+	return ints, parts[n-1], nil
+}
+
+// An observation cursor is its time and arrival order.
 func encodeCursor(c store.Cursor) string {
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d:%d", c.ObservedAt.UnixNano(), c.Seq))
+	return encodeCursorParts(strconv.FormatInt(c.ObservedAt.UnixNano(), 10), strconv.FormatInt(c.Seq, 10))
 }
 
 func decodeCursor(s string) (store.Cursor, error) {
-	bad := fmt.Errorf("cursor: %q is not a cursor returned by this server", s)
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	ints, last, err := cursorParts(s, 2)
 	if err != nil {
-		return store.Cursor{}, bad
+		return store.Cursor{}, err
 	}
-	ts, seq, ok := strings.Cut(string(b), ":")
-	if !ok {
-		return store.Cursor{}, bad
+	seq, err := strconv.ParseInt(last, 10, 64)
+	if err != nil {
+		return store.Cursor{}, fmt.Errorf("cursor: %q is not a cursor returned by this server", s)
 	}
-	t, err1 := strconv.ParseInt(ts, 10, 64)
-	n, err2 := strconv.ParseInt(seq, 10, 64)
-	if err1 != nil || err2 != nil {
-		return store.Cursor{}, bad
-	}
-	return store.Cursor{ObservedAt: time.Unix(0, t).UTC(), Seq: n}, nil
+	return store.Cursor{ObservedAt: time.Unix(0, ints[0]).UTC(), Seq: seq}, nil
 }
