@@ -85,7 +85,7 @@ func run(n int, dir, migrations string) error {
 			}
 			minute, cell := sqlite.IndexKeys(o.ObservedAt, o.Location.Lon, o.Location.Lat)
 			args[i] = []any{o.ID, string(o.Kind), o.Source.ID, o.ObservedAt.UnixNano(), minute, o.Location.Lon, o.Location.Lat, cell,
-				string(o.Releasability.Classification), strings.Join(o.Releasability.RelTo, ","), time.Now().UnixNano(), body}
+				string(o.Releasability.Classification), strings.Join(o.Releasability.RelTo, ","), time.Now().UnixNano(), body, nil, ""}
 		}
 		start := time.Now()
 		tx, err := db.Begin()

@@ -92,12 +92,12 @@ func auditDB(t *testing.T, key auditKey) (path string, last []byte) {
 	v2.Version = "2"
 	steps := []func() error{
 		func() error { _, err := st.AddTerms(ctx, v1); return err },
-		func() error { _, err := st.AddObservations(ctx, observations(1, 21)); return err },
+		func() error { _, err := st.AddObservations(ctx, "", observations(1, 21)); return err },
 		func() error { signCheckpoint(t, st, key); return nil },
-		func() error { _, err := st.AddObservations(ctx, observations(21, 35)); return err },
+		func() error { _, err := st.AddObservations(ctx, "", observations(21, 35)); return err },
 		func() error { _, err := st.AddTerms(ctx, v2); return err },
 		func() error { signCheckpoint(t, st, key); return nil },
-		func() error { _, err := st.AddObservations(ctx, observations(35, 44)); return err },
+		func() error { _, err := st.AddObservations(ctx, "", observations(35, 44)); return err },
 		func() error { last = signCheckpoint(t, st, key); return nil },
 	}
 	for _, step := range steps {
@@ -446,7 +446,7 @@ func logServer(t *testing.T, key auditKey) (*server.Server, *sqlite.DB, string, 
 func grow(t *testing.T, srv *server.Server, st *sqlite.DB, obs []observe.Observation) []byte {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := st.AddObservations(ctx, obs); err != nil {
+	if _, err := st.AddObservations(ctx, "", obs); err != nil {
 		t.Fatal(err)
 	}
 	cp, err := srv.IssueCheckpoint(ctx)

@@ -236,7 +236,7 @@ func loadDemo(ctx context.Context, st store.Store, srv *server.Server, seed int6
 				return fmt.Errorf("simulated observation %s is invalid: %v", o.ID, errs)
 			}
 		}
-		outcomes, err := st.AddObservations(ctx, chunk)
+		outcomes, err := st.AddObservations(ctx, "", chunk)
 		if err != nil {
 			return err
 		}

@@ -92,10 +92,10 @@ type Context struct {
 	// attributes under them (for the impact's side).
 	Agreement  *terms.Agreement
 	Attributor *attribution.Attributor
-	// Recent is the number of candidates of the same type attributed to the
-	// same party in the day before the incident: many events in a window
-	// raise the severity (RepeatedEvents).
-	Recent int
+	// Recent, when set, counts the candidates of a type attributed to a
+	// party in the RepeatedWindow before a time: many events in a window
+	// raise the severity (RepeatedEvents). Nil counts none.
+	Recent func(typ, party string, at time.Time) int
 }
 
 // Thresholds of the built-in rules.
@@ -107,6 +107,8 @@ const (
 	// RepeatedEvents raises a candidate's severity by one step when as
 	// many of its type were attributed to its party in the day before.
 	RepeatedEvents = 10
+	// RepeatedWindow is the window RepeatedEvents counts in.
+	RepeatedWindow = 24 * time.Hour
 	// DeepFireM raises fire across the line to major when it lands this
 	// far beyond the line.
 	DeepFireM = 5_000.0
@@ -152,7 +154,7 @@ func (s *Set) finish(cand Candidate, in incident.Incident, c Context) Candidate 
 	if cand.Clause == "" {
 		cand.Clause = s.clauseFor(cand.Type)
 	}
-	if c.Recent+1 >= RepeatedEvents && cand.Party != "" {
+	if cand.Party != "" && c.Recent != nil && c.Recent(cand.Type, cand.Party, cand.Time)+1 >= RepeatedEvents {
 		cand.Severity = cand.Severity.raise()
 	}
 	return cand

@@ -284,9 +284,28 @@ func TestBufferZone(t *testing.T) {
 func TestRepeatedRaisesSeverity(t *testing.T) {
 	w := newWorld(t)
 	in := w.fireIncident(t, site(at(-8, 0), 50), site(at(-3, 0), 50), "", 1)
-	w.ctx.Recent = RepeatedEvents - 1
-	if c := only(t, mustEvaluate(t, w, in), terms.FireSameSide); c.Severity != Serious {
-		t.Errorf("the %dth fire of a party in a day is %s, want serious", RepeatedEvents, c.Severity)
+	tests := []struct {
+		name   string
+		recent int
+		typ    string // the type the count is for
+		want   Severity
+	}{
+		{"the tenth of its type in a day", RepeatedEvents - 1, terms.FireSameSide, Serious},
+		{"the ninth", RepeatedEvents - 2, terms.FireSameSide, Minor},
+		{"many of another type", RepeatedEvents, terms.FireAcrossLine, Minor},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w.ctx.Recent = func(typ, party string, at time.Time) int {
+				if typ != tc.typ || party == "" || !at.Equal(in.Start) {
+					return 0
+				}
+				return tc.recent
+			}
+			if c := only(t, mustEvaluate(t, w, in), terms.FireSameSide); c.Severity != tc.want {
+				t.Errorf("severity %s, want %s", c.Severity, tc.want)
+			}
+		})
 	}
 }
 

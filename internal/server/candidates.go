@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,20 +14,41 @@ import (
 	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/terms"
+	"github.com/guarantor-project/guarantor/internal/verify"
 )
 
-var candidateParams = []string{"from", "to", "type", "party", "severity", "limit", "cursor"}
+var candidateParams = []string{"from", "to", "type", "party", "severity", "state", "limit", "cursor"}
 
 // listCandidates answers GET /api/v1/candidates: the candidate violations
 // the reader may see, in the order of the analysts' queue (gravest, then
 // oldest, first), as a FeatureCollection.
 func (s *Server) listCandidates(w http.ResponseWriter, r *http.Request) {
-	listFeatures(s, w, r, "candidates", parseCandidateQuery, func(ctx context.Context, q store.CandidateQuery, vis *label.Visibility) ([][]byte, string, error) {
+	s.queryCandidates(w, r, "candidates", parseCandidateQuery)
+}
+
+// listFindings answers GET /api/v1/findings: the verified candidates, in
+// the queue's order. It takes the candidates' parameters but state.
+func (s *Server) listFindings(w http.ResponseWriter, r *http.Request) {
+	s.queryCandidates(w, r, "findings", func(v url.Values) (store.CandidateQuery, error) {
+		if v.Has("state") {
+			return store.CandidateQuery{}, fmt.Errorf("findings are the verified candidates: use /api/v1/candidates?state=… for the others")
+		}
+		q, err := parseCandidateQuery(v)
+		q.State = string(verify.Verified)
+		return q, err
+	})
+}
+
+// queryCandidates answers a query of candidates as a FeatureCollection.
+func (s *Server) queryCandidates(w http.ResponseWriter, r *http.Request, what string, parse func(url.Values) (store.CandidateQuery, error)) {
+	listFeatures(s, w, r, what, parse, func(ctx context.Context, q store.CandidateQuery, vis *label.Visibility) ([][]byte, string, error) {
 		q.Visible = vis
 		page, err := s.cfg.Store.QueryCandidates(ctx, q)
 		features := make([][]byte, len(page.Candidates))
 		for i, c := range page.Candidates {
-			features[i] = c.Feature
+			if features[i], err = candidateFeature(c); err != nil {
+				return nil, "", err
+			}
 		}
 		next := ""
 		if page.Next != nil {
@@ -51,7 +73,10 @@ func parseCandidateQuery(v url.Values) (store.CandidateQuery, error) {
 	if sev := v.Get("severity"); sev != "" && !slices.Contains(terms.Severities, sev) {
 		return q, fmt.Errorf("severity: unknown severity %q (known: %s)", sev, strings.Join(terms.Severities, ", "))
 	}
-	q.Type, q.Party, q.Severity = v.Get("type"), v.Get("party"), v.Get("severity")
+	if st := v.Get("state"); st != "" && !slices.Contains(verify.States(), verify.State(st)) {
+		return q, fmt.Errorf("state: unknown state %q (known: %s)", st, joinStates(verify.States()))
+	}
+	q.Type, q.Party, q.Severity, q.State = v.Get("type"), v.Get("party"), v.Get("severity"), v.Get("state")
 	if q.Limit, err = parseLimit(v); err != nil {
 		return q, err
 	}
@@ -91,8 +116,47 @@ func (s *Server) getCandidate(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, fmt.Sprintf("candidate %q", id), err)
 		return
 	}
+	f, err := candidateFeature(c)
+	if err != nil {
+		s.storeError(w, r, fmt.Sprintf("candidate %q", id), err)
+		return
+	}
 	w.Header().Set("Content-Type", "application/geo+json")
-	w.Write(append(c.Feature, '\n'))
+	w.Write(append(f, '\n'))
+}
+
+// candidateFeature is a candidate's Feature as the API serves it: the
+// rules' Feature with the workflow's state, whether it is withdrawn, and
+// the candidate it was split from.
+func candidateFeature(c store.CandidateRecord) ([]byte, error) {
+	var f map[string]json.RawMessage
+	if err := json.Unmarshal(c.Feature, &f); err != nil {
+		return nil, fmt.Errorf("candidate %s: %w", c.ID, err)
+	}
+	props := map[string]json.RawMessage{}
+	if raw, ok := f["properties"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &props); err != nil {
+			return nil, fmt.Errorf("candidate %s: %w", c.ID, err)
+		}
+	}
+	props["state"] = mustJSON(c.State)
+	if c.Withdrawn {
+		props["withdrawn"] = json.RawMessage("true")
+	}
+	var err error
+	if f["properties"], err = json.Marshal(props); err != nil {
+		return nil, err
+	}
+	return json.Marshal(f)
+}
+
+// joinStates lists states for an error message.
+func joinStates(states []verify.State) string {
+	out := make([]string, len(states))
+	for i, st := range states {
+		out[i] = string(st)
+	}
+	return strings.Join(out, ", ")
 }
 
 // streamCandidates answers GET /api/v1/candidates/stream: the queue as
@@ -103,7 +167,11 @@ func (s *Server) streamCandidates(w http.ResponseWriter, r *http.Request) {
 			recs, err := s.cfg.Store.CandidatesSince(ctx, after, vis, MaxLimit)
 			out := make([]streamed, len(recs))
 			for i, c := range recs {
-				out[i] = streamed{c.Seq, c.Feature}
+				f, ferr := candidateFeature(c)
+				if ferr != nil {
+					return nil, ferr
+				}
+				out[i] = streamed{c.Seq, f}
 			}
 			return out, err
 		})

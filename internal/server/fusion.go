@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/attribution"
@@ -138,6 +139,7 @@ type fuser struct {
 	// a catch-up added points to.
 	tracks  map[string][]observe.Observation
 	touched map[string]bool
+	recent  recentCandidates
 }
 
 // TrackMemory is how long after its last point a track's points are kept
@@ -176,7 +178,7 @@ func (s *Server) newFuser(ctx context.Context, cfg incident.Config) (*fuser, err
 	}
 	return &fuser{s: s, eng: eng, pending: map[string]incident.Incident{}, unassoc: map[string]bool{},
 		written: map[string]writtenIncident{}, rules: byVersion, terms: versions,
-		tracks: map[string][]observe.Observation{}, touched: map[string]bool{}}, nil
+		tracks: map[string][]observe.Observation{}, touched: map[string]bool{}, recent: recentCandidates{}}, nil
 }
 
 // newRulesContext compiles the rules of one version of the terms.
@@ -317,7 +319,7 @@ func (f *fuser) writeCrossings(ctx context.Context) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	if err := f.s.cfg.Store.PutCandidates(ctx, recs); err != nil {
+	if err := f.s.cfg.Store.PutCandidates(ctx, nil, recs); err != nil {
 		return fmt.Errorf("fusion: %w", err)
 	}
 	f.s.notifyIncidents()
@@ -393,10 +395,14 @@ func (f *fuser) writeIncidents(ctx context.Context, incidents []incident.Inciden
 }
 
 // writeCandidates applies the rules of the terms each incident was
-// attributed under, and stores the candidate violations they find.
+// attributed under, and stores the candidate violations they find. The
+// candidates the rules found in an incident before and no longer find
+// (the incident was merged, or its evidence changed) are withdrawn.
 func (f *fuser) writeCandidates(ctx context.Context, incidents []incident.Incident) error {
 	var recs []store.CandidateRecord
-	for _, in := range incidents {
+	ids := make([]string, len(incidents))
+	for i, in := range incidents {
+		ids[i] = in.ID
 		if in.Terms == nil {
 			continue
 		}
@@ -404,7 +410,9 @@ func (f *fuser) writeCandidates(ctx context.Context, incidents []incident.Incide
 		if !ok {
 			continue
 		}
-		cands, err := rc.set.Evaluate(in, rc.ctx)
+		rctx := rc.ctx
+		rctx.Recent = f.recent.count
+		cands, err := rc.set.Evaluate(in, rctx)
 		if err != nil {
 			f.s.log.Warn("fusion: a rule failed", "incident", in.ID, "err", err)
 		}
@@ -414,17 +422,55 @@ func (f *fuser) writeCandidates(ctx context.Context, incidents []incident.Incide
 				f.s.log.Error("fusion: candidate not stored", "id", c.ID, "err", err)
 				continue
 			}
+			f.recent.add(c)
 			recs = append(recs, store.CandidateRecord{ID: c.ID, Type: c.Type, Party: c.Party, Severity: string(c.Severity),
 				Incident: c.Incident, Time: c.Time, Label: c.Label, Feature: feature})
 		}
 	}
-	if len(recs) == 0 {
-		return nil
-	}
-	if err := f.s.cfg.Store.PutCandidates(ctx, recs); err != nil {
+	f.recent.forget(f.eng.Clock().Add(-2 * rules.RepeatedWindow))
+	if err := f.s.cfg.Store.PutCandidates(ctx, ids, recs); err != nil {
 		return fmt.Errorf("fusion: %w", err)
 	}
 	return nil
+}
+
+// recentCandidates remembers when the attributed candidates of each type
+// and party happened, for the rules' count of repeated events
+// (rules.Context.Recent).
+type recentCandidates map[[2]string]map[string]time.Time
+
+// add remembers an attributed candidate.
+func (r recentCandidates) add(c rules.Candidate) {
+	if c.Party == "" {
+		return
+	}
+	key := [2]string{c.Type, c.Party}
+	if r[key] == nil {
+		r[key] = map[string]time.Time{}
+	}
+	r[key][c.ID] = c.Time
+}
+
+// count counts the candidates of a type attributed to a party in the
+// window before at.
+func (r recentCandidates) count(typ, party string, at time.Time) int {
+	n := 0
+	for _, t := range r[[2]string{typ, party}] {
+		if t.Before(at) && !t.Before(at.Add(-rules.RepeatedWindow)) {
+			n++
+		}
+	}
+	return n
+}
+
+// forget forgets the candidates that happened before t.
+func (r recentCandidates) forget(t time.Time) {
+	for key, byID := range r {
+		maps.DeleteFunc(byID, func(_ string, at time.Time) bool { return at.Before(t) })
+		if len(byID) == 0 {
+			delete(r, key)
+		}
+	}
 }
 
 // writtenIncident is what a fuser remembers of an incident it stored.

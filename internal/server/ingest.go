@@ -103,7 +103,7 @@ func (s *Server) postObservations(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnsupportedMediaType, "%v", err)
 		return
 	}
-	res, status := s.ingest(r.Context(), items)
+	res, status := s.ingest(r.Context(), who(r).user.Name, items)
 	writeJSON(w, status, res)
 }
 
@@ -129,8 +129,8 @@ func newItemReader(contentType string, body io.Reader) (itemReader, error) {
 
 // ingest reads every item, validates it, and commits the valid ones in
 // chunks while the next chunk is being read. It returns the result and the
-// HTTP status to answer with.
-func (s *Server) ingest(ctx context.Context, items itemReader) (IngestResult, int) {
+// HTTP status to answer with. submitter is the user who sent them.
+func (s *Server) ingest(ctx context.Context, submitter string, items itemReader) (IngestResult, int) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -147,7 +147,7 @@ func (s *Server) ingest(ctx context.Context, items itemReader) (IngestResult, in
 		if storeErr != nil {
 			continue // drain, so the parser can finish
 		}
-		outcomes, err := s.cfg.Store.AddObservations(ctx, chunk)
+		outcomes, err := s.cfg.Store.AddObservations(ctx, submitter, chunk)
 		if err != nil {
 			storeErr = err
 			cancel()

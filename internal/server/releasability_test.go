@@ -16,6 +16,7 @@ import (
 	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/store/storetest"
+	"github.com/guarantor-project/guarantor/internal/verify"
 )
 
 // secWorld is the data of the releasability test: records with random
@@ -186,6 +187,24 @@ func (w *secWorld) fuseIncidents(t *testing.T) {
 	if len(w.incidents) < 10 || multi == 0 {
 		t.Fatalf("fusion made %d incidents, %d of several observations: too few to check", len(w.incidents), multi)
 	}
+	// Every third candidate is verified: the findings.
+	all, err := w.a.store.CandidatesSince(t.Context(), 0, nil, MaxLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range all {
+		if i%3 != 0 {
+			continue
+		}
+		for n, nation := range []string{"FRA", "GBR"} {
+			a := store.ActionRecord{ID: fmt.Sprintf("confirm-%d-%s", n, c.ID), Candidate: c.ID, N: n + 1, Action: verify.Action{Kind: verify.Confirm,
+				Analyst: verify.Analyst{Name: "checker-" + nation, Nation: nation}, At: now, Reason: "seen"}}
+			state := []verify.State{verify.Open, verify.Verified}[n]
+			if _, err := w.a.store.AddAction(t.Context(), a, string(state)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	cands, err := w.a.store.CandidatesSince(t.Context(), 0, nil, MaxLimit)
 	if err != nil {
 		t.Fatal(err)
@@ -316,14 +335,17 @@ func (w *secWorld) checkers() map[string]checker {
 				w.sensIDs = append(w.sensIDs, "SEC-ADMIN")
 			}
 		}),
-		"GET /api/v1/incidents":         w.checkIncidentList,
-		"GET /api/v1/incidents/{id}":    w.checkGetIncident,
-		"GET /api/v1/incidents/stream":  w.checkIncidentStream,
-		"GET /api/v1/candidates":        w.checkCandidateList,
-		"GET /api/v1/candidates/{id}":   w.checkGetCandidate,
-		"GET /api/v1/candidates/stream": w.checkCandidateStream,
-		"GET /api/v1/sensors":           w.checkSensorList,
-		"GET /api/v1/sensors/{id}":      w.checkGetSensor,
+		"GET /api/v1/incidents":                w.checkIncidentList,
+		"GET /api/v1/incidents/{id}":           w.checkGetIncident,
+		"GET /api/v1/incidents/stream":         w.checkIncidentStream,
+		"GET /api/v1/candidates":               w.checkCandidateList,
+		"GET /api/v1/candidates/{id}":          w.checkGetCandidate,
+		"GET /api/v1/candidates/{id}/actions":  w.checkCandidateActions,
+		"POST /api/v1/candidates/{id}/actions": w.checkPostAction,
+		"GET /api/v1/findings":                 w.checkFindings,
+		"GET /api/v1/candidates/stream":        w.checkCandidateStream,
+		"GET /api/v1/sensors":                  w.checkSensorList,
+		"GET /api/v1/sensors/{id}":             w.checkGetSensor,
 		// The terms are the agreement between the parties, published to
 		// everyone who may read records; they carry no nation's intelligence.
 		"GET /api/v1/terms":          gate("GET", "/api/v1/terms?at=2026-12-11T00:00:00Z", "", nil, nil),
@@ -452,20 +474,32 @@ func (w *secWorld) notFoundLike(t *testing.T, u secUser, hidden response, hidden
 // without the permission, served when u may see it, and otherwise answered
 // as a missing record is.
 func (w *secWorld) checkGetEach(t *testing.T, u secUser, allowed bool, prefix string, ids []string, labels map[string]label.Label) {
+	w.checkEach(t, u, allowed, "GET", func(id string) string { return prefix + id }, nil, 200, ids, labels)
+}
+
+// checkEach sends a request about each record: one the user may see
+// answers okStatus, one they may not is answered exactly as a record that
+// does not exist, and without the permission every request is refused.
+func (w *secWorld) checkEach(t *testing.T, u secUser, allowed bool, method string, path func(id string) string, body []byte,
+	okStatus int, ids []string, labels map[string]label.Label) {
 	const missingID = "NO-SUCH-RECORD"
-	missing := u.api.do("GET", prefix+missingID, "", nil)
+	contentType := ""
+	if body != nil {
+		contentType = "application/json"
+	}
+	missing := u.api.do(method, path(missingID), contentType, body)
 	for _, id := range ids {
-		res := u.api.do("GET", prefix+id, "", nil)
+		res := u.api.do(method, path(id), contentType, body)
 		switch {
 		case !allowed:
 			w.cases++
 			if res.status != 403 {
-				t.Fatalf("%s read %s%s without the permission: %d", u.Name, prefix, id, res.status)
+				t.Fatalf("%s: %s %s without the permission: %d", u.Name, method, path(id), res.status)
 			}
 		case u.vis.Allows(labels[id]):
 			w.cases++
-			if res.status != 200 {
-				t.Fatalf("%s may see %s%s but got %d", u.Name, prefix, id, res.status)
+			if res.status != okStatus {
+				t.Fatalf("%s may see %s but %s answered %d %s, want %d", u.Name, id, path(id), res.status, res.body, okStatus)
 			}
 		default:
 			w.notFoundLike(t, u, res, id, missing, missingID)
@@ -753,6 +787,61 @@ func (w *secWorld) checkGetCandidate(t *testing.T, u secUser, allowed bool) {
 		labels[id] = c.Label
 	}
 	w.checkGetEach(t, u, allowed, "/api/v1/candidates/", w.candIDs, labels)
+}
+
+// candidateLabels are the labels of the candidates, by id.
+func (w *secWorld) candidateLabels() map[string]label.Label {
+	labels := map[string]label.Label{}
+	for id, c := range w.candidates {
+		labels[id] = c.Label
+	}
+	return labels
+}
+
+// checkCandidateActions reads the history of every candidate.
+func (w *secWorld) checkCandidateActions(t *testing.T, u secUser, allowed bool) {
+	w.checkEach(t, u, allowed, "GET", func(id string) string { return "/api/v1/candidates/" + id + "/actions" }, nil, 200, w.candIDs, w.candidateLabels())
+}
+
+// checkPostAction sends an action without a reason about every candidate:
+// refused as malformed (400) on one the user may see, and as missing on
+// one they may not, so that acting does not reveal what exists.
+func (w *secWorld) checkPostAction(t *testing.T, u secUser, allowed bool) {
+	w.checkEach(t, u, allowed, "POST", func(id string) string { return "/api/v1/candidates/" + id + "/actions" },
+		[]byte(`{"kind":"confirm","reason":""}`), 400, w.candIDs, w.candidateLabels())
+}
+
+// checkFindings lists the findings and requires exactly the verified
+// candidates the user may see.
+func (w *secWorld) checkFindings(t *testing.T, u secUser, allowed bool) {
+	res := u.api.do("GET", "/api/v1/findings?limit=500", "", nil)
+	w.cases++
+	if !allowed {
+		if res.status != 403 {
+			t.Fatalf("%s listed findings: %d", u.Name, res.status)
+		}
+		return
+	}
+	var fc struct {
+		Features []struct {
+			ID string `json:"id"`
+		} `json:"features"`
+	}
+	res.json(t, &fc)
+	want := 0
+	for _, c := range w.candidates {
+		if c.State == "verified" && u.vis.Allows(c.Label) {
+			want++
+		}
+	}
+	for _, f := range fc.Features {
+		if c, ok := w.candidates[f.ID]; !ok || c.State != "verified" || !u.vis.Allows(c.Label) {
+			t.Fatalf("%s received finding %s labelled %s", u.Name, f.ID, c.Label)
+		}
+	}
+	if len(fc.Features) != want {
+		t.Fatalf("%s listed %d findings, may see %d", u.Name, len(fc.Features), want)
+	}
 }
 
 // checkCandidateStream reads the candidate stream from its beginning and

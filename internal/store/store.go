@@ -8,12 +8,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/access"
 	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/terms"
+	"github.com/guarantor-project/guarantor/internal/verify"
 )
 
 // ErrNotFound is returned when a record does not exist.
@@ -30,6 +32,7 @@ type Store interface {
 	Accounts
 	Incidents
 	Candidates
+	Actions
 	// Close waits for pending writes and releases the store.
 	Close() error
 }
@@ -40,7 +43,8 @@ type Observations interface {
 	// one or more durable transactions, and reports for each whether it was
 	// added or was a duplicate of an id already stored. Outcomes are in the
 	// order of obs.
-	AddObservations(ctx context.Context, obs []observe.Observation) ([]Outcome, error)
+	// submitter is the user who sent them ("" for a tool that loads them).
+	AddObservations(ctx context.Context, submitter string, obs []observe.Observation) ([]Outcome, error)
 	// Observation returns the canonical Feature of one observation.
 	Observation(ctx context.Context, id string) (StoredObservation, error)
 	// QueryObservations returns a page of observations matching q, ordered
@@ -55,6 +59,11 @@ type Observations interface {
 	// (remove), so that queries can list the detections no event explains.
 	// Unknown ids are ignored.
 	SetUnassociated(ctx context.Context, add, remove []string) error
+	// Submitters returns the users who submitted the observations with
+	// these ids, each once, sorted: who may not confirm a candidate that
+	// rests on them. Unknown ids, and observations loaded by a tool, add
+	// none.
+	Submitters(ctx context.Context, ids []string) ([]string, error)
 }
 
 // Outcome is what happened to one observation given to AddObservations.
@@ -167,6 +176,7 @@ func InForce(versions []TermsVersion, t time.Time) (TermsVersion, bool) {
 const (
 	KindObservation = "observation"
 	KindTerms       = "terms"
+	KindAction      = "action"
 )
 
 // ErrBadProofRequest is returned for a proof of sizes or indices the log
@@ -377,15 +387,19 @@ type IncidentPage struct {
 // Like incidents they are derived data: the rules can find them again.
 type Candidates interface {
 	// PutCandidates stores candidates, each replacing the stored one with
-	// its id unless the stored one has the same Feature (then nothing is
-	// written). Every candidate written gets a new Seq. All are written in
-	// one durable transaction.
-	PutCandidates(ctx context.Context, candidates []CandidateRecord) error
+	// its id unless the stored one has the same Feature and is current
+	// (then nothing is written). The stored candidates of the given
+	// incidents that are not among candidates are withdrawn: the rules no
+	// longer find them. Every candidate written or withdrawn gets a new
+	// Seq. A candidate's State is the workflow's and is never changed
+	// here. All is written in one durable transaction.
+	PutCandidates(ctx context.Context, incidents []string, candidates []CandidateRecord) error
 	// Candidate returns one candidate by id; with vis set, one the reader
 	// may not see is ErrNotFound.
 	Candidate(ctx context.Context, id string, vis *label.Visibility) (CandidateRecord, error)
-	// QueryCandidates returns a page of the candidates matching q in the
-	// order of the analysts' queue: gravest first, then oldest first.
+	// QueryCandidates returns a page of the current (not withdrawn)
+	// candidates matching q in the order of the analysts' queue: gravest
+	// first, then oldest first.
 	QueryCandidates(ctx context.Context, q CandidateQuery) (CandidatePage, error)
 	// CandidatesSince returns up to limit candidates with Seq greater than
 	// after, in Seq order, that vis allows: the changes a stream sends.
@@ -412,15 +426,23 @@ type CandidateRecord struct {
 	Label label.Label
 	// Feature is its canonical JSON (a GeoJSON Feature at its position).
 	Feature json.RawMessage
+	// State is its state in the analysts' workflow (verify.State), set by
+	// its last action; "open" when none was taken.
+	State string
+	// Withdrawn is true when the rules no longer find it.
+	Withdrawn bool
+	// SplitFrom names the candidate an analyst split this one from; the
+	// rules never withdraw such a part.
+	SplitFrom string
 }
 
 // CandidateQuery selects candidates. Zero fields do not filter.
 type CandidateQuery struct {
 	// From and To bound Time, inclusive and exclusive.
 	From, To time.Time
-	// Type, Party and Severity keep only candidates with that value; Party
-	// "none" keeps those not attributable.
-	Type, Party, Severity string
+	// Type, Party, Severity and State keep only candidates with that
+	// value; Party "none" keeps those not attributable.
+	Type, Party, Severity, State string
 	// Visible, when set, keeps only the candidates a reader may see.
 	Visible *label.Visibility
 	// After is the cursor of the last candidate of the previous page.
@@ -441,4 +463,72 @@ type CandidatePage struct {
 	Candidates []CandidateRecord
 	// Next is the cursor for the following page, or nil on the last page.
 	Next *CandidateCursor
+}
+
+// ErrConflict is returned when a write rests on a state that has changed
+// since it was read: another analyst acted on the candidate first.
+var ErrConflict = errors.New("conflict")
+
+// Actions keeps the analysts' actions on candidates: primary records,
+// appended to the tamper-evident log, never edited.
+type Actions interface {
+	// AddAction stores an action as the a.N-th of its candidate's history,
+	// sets the candidate's State to state and gives it a new Seq, and
+	// appends the action to the log, in one durable transaction. It
+	// returns the action as stored. ErrConflict if the history does not
+	// hold a.N-1 actions; ErrExists if an action with a.ID is stored;
+	// ErrNotFound if there is no such candidate.
+	AddAction(ctx context.Context, a ActionRecord, state string) (ActionRecord, error)
+	// Action returns one action by id.
+	Action(ctx context.Context, id string) (ActionRecord, error)
+	// Actions returns the history of a candidate, oldest first.
+	Actions(ctx context.Context, candidate string) ([]ActionRecord, error)
+}
+
+// ActionRecord is an analyst's action on a candidate, as kept.
+type ActionRecord struct {
+	// ID names the action; a client that retries sends the same id, and
+	// the action is kept once.
+	ID        string
+	Candidate string
+	// N is its place in the candidate's history, from 1.
+	N      int
+	Action verify.Action
+	// Seq and Leaf are set by the store: the order of all actions, and the
+	// action's index in the tamper-evident log.
+	Seq  int64
+	Leaf uint64
+}
+
+// actionJSON is the canonical form of an action: what its log leaf
+// commits to and what the API returns.
+type actionJSON struct {
+	ID        string    `json:"id"`
+	Candidate string    `json:"candidate"`
+	N         int       `json:"n"`
+	Kind      string    `json:"kind"`
+	Analyst   string    `json:"analyst"`
+	Nation    string    `json:"nation"`
+	At        time.Time `json:"at"`
+	Reason    string    `json:"reason"`
+	Target    string    `json:"target,omitempty"`
+	Parts     []string  `json:"parts,omitempty"`
+}
+
+// Canonical returns the action's canonical JSON.
+func (a ActionRecord) Canonical() ([]byte, error) {
+	return json.Marshal(actionJSON{ID: a.ID, Candidate: a.Candidate, N: a.N, Kind: string(a.Action.Kind),
+		Analyst: a.Action.Analyst.Name, Nation: a.Action.Analyst.Nation, At: a.Action.At.UTC(),
+		Reason: a.Action.Reason, Target: a.Action.Target, Parts: a.Action.Parts})
+}
+
+// ParseAction reads an action from its canonical JSON.
+func ParseAction(b []byte) (ActionRecord, error) {
+	var j actionJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return ActionRecord{}, fmt.Errorf("parse action: %w", err)
+	}
+	return ActionRecord{ID: j.ID, Candidate: j.Candidate, N: j.N, Action: verify.Action{
+		Kind: verify.Kind(j.Kind), Analyst: verify.Analyst{Name: j.Analyst, Nation: j.Nation}, At: j.At,
+		Reason: j.Reason, Target: j.Target, Parts: j.Parts}}, nil
 }

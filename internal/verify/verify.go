@@ -39,6 +39,11 @@ const (
 	Split State = "split"
 )
 
+// States returns every state, in the order of the workflow.
+func States() []State {
+	return []State{Open, MoreInformation, SecondReview, Verified, Rejected, Merged, Split}
+}
+
 // Kind is what an action does.
 type Kind string
 

@@ -50,7 +50,7 @@ func auditStore(t testing.TB, n int) (*DB, string) {
 	for w := range 4 {
 		wg.Go(func() {
 			for i := w * 1000; i < n; i += 4 * 1000 {
-				if _, err := db.AddObservations(ctx, storetest.Synthetic(1, i, min(1000, n-i))); err != nil {
+				if _, err := db.AddObservations(ctx, "", storetest.Synthetic(1, i, min(1000, n-i))); err != nil {
 					errs <- err
 					return
 				}
@@ -221,7 +221,7 @@ func TestAuditWhileWriting(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i := 1000; !stop.Load(); i += 50 {
-			if _, err := db.AddObservations(ctx, storetest.Synthetic(1, i, 50)); err != nil {
+			if _, err := db.AddObservations(ctx, "", storetest.Synthetic(1, i, 50)); err != nil {
 				t.Error(err)
 				return
 			}

@@ -26,7 +26,7 @@ func BenchmarkAddObservations(b *testing.B) {
 	obs := storetest.Synthetic(1, 0, n*batch)
 	b.ResetTimer()
 	for i := range n {
-		if _, err := db.AddObservations(context.Background(), obs[i*batch:(i+1)*batch]); err != nil {
+		if _, err := db.AddObservations(context.Background(), "", obs[i*batch:(i+1)*batch]); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -49,7 +49,7 @@ func BenchmarkQuery(b *testing.B) {
 	}
 	defer db.Close()
 	for first := 0; first < n; first += 10_000 {
-		if _, err := db.AddObservations(ctx, storetest.Synthetic(1, first, 10_000)); err != nil {
+		if _, err := db.AddObservations(ctx, "", storetest.Synthetic(1, first, 10_000)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -55,7 +55,7 @@ func checkCandidate(r store.CandidateRecord) error {
 // PutCandidates implements store.Candidates. Candidates are derived data
 // and are not appended to the log. Every candidate is checked before
 // anything is written: one bad candidate writes none.
-func (db *DB) PutCandidates(ctx context.Context, candidates []store.CandidateRecord) error {
+func (db *DB) PutCandidates(ctx context.Context, incidents []string, candidates []store.CandidateRecord) error {
 	rows := make([]candidateRow, len(candidates))
 	for i, r := range candidates {
 		if err := checkCandidate(r); err != nil {
@@ -63,34 +63,39 @@ func (db *DB) PutCandidates(ctx context.Context, candidates []store.CandidateRec
 		}
 		rows[i] = candidateRow{r: r, rank: severityRanks[r.Severity], relTo: strings.Join(r.Label.RelTo, ",")}
 	}
-	if len(rows) == 0 {
+	if len(rows) == 0 && len(incidents) == 0 {
 		return nil
 	}
-	err := db.write(ctx, len(rows), func(tx *sql.Tx, _ *logAppender) error {
+	err := db.write(ctx, len(rows)+len(incidents), func(tx *sql.Tx, _ *logAppender) error {
 		var seq int64
 		if err := tx.QueryRow(`SELECT coalesce(max(seq), 0) FROM candidates`).Scan(&seq); err != nil {
 			return fmt.Errorf("read last seq: %w", err)
 		}
-		// A candidate replaces the stored one only if its feature differs,
-		// so that finding the same candidate again writes nothing. Both are
-		// BLOBs, compared byte for byte.
+		// A candidate replaces the stored one only if its feature differs
+		// or it was withdrawn, so that finding the same candidate again
+		// writes nothing. Both features are BLOBs, compared byte for byte.
+		// The state is the workflow's: a new candidate is open, and a
+		// found-again one keeps its state.
 		stmt, err := tx.Prepare(`INSERT INTO candidates
-			(id, seq, type, party, severity, severity_rank, incident, time, classification, rel_to, feature)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			(id, seq, type, party, severity, severity_rank, incident, time, classification, rel_to, feature, split_from)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET
 				seq = excluded.seq, type = excluded.type, party = excluded.party,
 				severity = excluded.severity, severity_rank = excluded.severity_rank,
 				incident = excluded.incident, time = excluded.time,
-				classification = excluded.classification, rel_to = excluded.rel_to, feature = excluded.feature
-			WHERE excluded.feature IS NOT candidates.feature`)
+				classification = excluded.classification, rel_to = excluded.rel_to, feature = excluded.feature,
+				withdrawn = 0
+			WHERE excluded.feature IS NOT candidates.feature OR candidates.withdrawn`)
 		if err != nil {
 			return fmt.Errorf("prepare put candidate: %w", err)
 		}
 		defer stmt.Close()
+		current := make(map[string]bool, len(rows))
 		for _, row := range rows {
 			r := row.r
+			current[r.ID] = true
 			res, err := stmt.Exec(r.ID, seq+1, r.Type, r.Party, r.Severity, row.rank, r.Incident, r.Time.UnixNano(),
-				string(r.Label.Classification), row.relTo, []byte(r.Feature))
+				string(r.Label.Classification), row.relTo, []byte(r.Feature), r.SplitFrom)
 			if err != nil {
 				return fmt.Errorf("put candidate %q: %w", r.ID, err)
 			}
@@ -102,7 +107,7 @@ func (db *DB) PutCandidates(ctx context.Context, candidates []store.CandidateRec
 				seq++
 			}
 		}
-		return nil
+		return withdrawCandidates(tx, incidents, current, &seq)
 	})
 	if err != nil {
 		return fmt.Errorf("put candidates: %w", err)
@@ -110,15 +115,56 @@ func (db *DB) PutCandidates(ctx context.Context, candidates []store.CandidateRec
 	return nil
 }
 
+// withdrawCandidates withdraws the current candidates of the incidents
+// that are not in keep, giving each the next seq.
+func withdrawCandidates(tx *sql.Tx, incidents []string, keep map[string]bool, seq *int64) error {
+	if len(incidents) == 0 {
+		return nil
+	}
+	find, err := tx.Prepare(`SELECT id FROM candidates WHERE incident = ? AND NOT withdrawn AND split_from = ''`)
+	if err != nil {
+		return fmt.Errorf("prepare withdraw candidates: %w", err)
+	}
+	defer find.Close()
+	var stale []string
+	for _, inc := range incidents {
+		rows, err := find.Query(inc)
+		if err != nil {
+			return fmt.Errorf("candidates of incident %q: %w", inc, err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("candidates of incident %q: %w", inc, err)
+			}
+			if !keep[id] {
+				stale = append(stale, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("candidates of incident %q: %w", inc, err)
+		}
+	}
+	for _, id := range stale {
+		*seq++
+		if _, err := tx.Exec(`UPDATE candidates SET withdrawn = 1, seq = ? WHERE id = ?`, *seq, id); err != nil {
+			return fmt.Errorf("withdraw candidate %q: %w", id, err)
+		}
+	}
+	return nil
+}
+
 // candidateColumns are the columns scanCandidate reads, in order.
-const candidateColumns = `id, seq, type, party, severity, incident, time, classification, rel_to, feature`
+const candidateColumns = `id, seq, type, party, severity, incident, time, classification, rel_to, feature, state, withdrawn, split_from`
 
 // scanCandidate reads the candidateColumns of a row.
 func scanCandidate(scan func(...any) error) (store.CandidateRecord, error) {
 	var r store.CandidateRecord
 	var at int64
 	var class, relTo string
-	if err := scan(&r.ID, &r.Seq, &r.Type, &r.Party, &r.Severity, &r.Incident, &at, &class, &relTo, &r.Feature); err != nil {
+	if err := scan(&r.ID, &r.Seq, &r.Type, &r.Party, &r.Severity, &r.Incident, &at, &class, &relTo, &r.Feature, &r.State, &r.Withdrawn, &r.SplitFrom); err != nil {
 		return store.CandidateRecord{}, err
 	}
 	r.Time = time.Unix(0, at).UTC()
@@ -139,7 +185,7 @@ func (db *DB) QueryCandidates(ctx context.Context, q store.CandidateQuery) (stor
 	if q.Limit <= 0 {
 		return store.CandidatePage{}, fmt.Errorf("query candidates: limit must be positive, got %d", q.Limit)
 	}
-	var where []string
+	where := []string{"NOT withdrawn"}
 	var args []any
 	if q.After != nil {
 		rank, ok := severityRanks[q.After.Severity]
@@ -172,6 +218,12 @@ func (db *DB) QueryCandidates(ctx context.Context, q store.CandidateQuery) (stor
 		where = append(where, "type = ?")
 		args = append(args, q.Type)
 	}
+	index := "candidates_queue"
+	if q.State != "" {
+		where = append(where, "state = ?")
+		args = append(args, q.State)
+		index = "candidates_state"
+	}
 	switch q.Party {
 	case "":
 	case "none":
@@ -187,10 +239,7 @@ func (db *DB) QueryCandidates(ctx context.Context, q store.CandidateQuery) (stor
 		}
 		where, args = append(where, conds...), append(args, vargs...)
 	}
-	sqlText := `SELECT ` + candidateColumns + ` FROM candidates INDEXED BY candidates_queue`
-	if len(where) > 0 {
-		sqlText += ` WHERE ` + strings.Join(where, " AND ")
-	}
+	sqlText := `SELECT ` + candidateColumns + ` FROM candidates INDEXED BY ` + index + ` WHERE ` + strings.Join(where, " AND ")
 	sqlText += ` ORDER BY severity_rank DESC, time, id LIMIT ?`
 	args = append(args, q.Limit+1)
 

@@ -22,6 +22,7 @@ type loggedTable struct {
 var loggedTables = []loggedTable{
 	{kind: store.KindTerms, table: "terms_versions", idColumn: "seq", bodyColumn: "body"},
 	{kind: store.KindObservation, table: "observations", idColumn: "id", bodyColumn: "body"},
+	{kind: store.KindAction, table: "actions", idColumn: "id", bodyColumn: "body"},
 }
 
 // logAppender appends records to the log inside the writer's transaction.
@@ -175,6 +176,15 @@ func logExisting(ctx context.Context, tx *sql.Tx) error {
 	}
 	defer a.end()
 	for _, lt := range loggedTables {
+		// Tables made by later migrations do not exist yet; their rows are
+		// logged as they are stored.
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, lt.table).Scan(&exists); err != nil {
+			return fmt.Errorf("log existing %s records: %w", lt.kind, err)
+		}
+		if exists == 0 {
+			continue
+		}
 		rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT rowid, %s, %s FROM %s WHERE leaf IS NULL ORDER BY rowid`, lt.idColumn, lt.bodyColumn, lt.table))
 		if err != nil {
 			return fmt.Errorf("log existing %s records: %w", lt.kind, err)

@@ -103,7 +103,7 @@ func TestLogSharedWithOtherProcess(t *testing.T) {
 	defer b.Close()
 	for i := range 10 {
 		s := []*DB{a, b}[i%2]
-		if _, err := s.AddObservations(ctx, []observe.Observation{storetest.Obs(string(rune('a'+i)), 37, 48, time.Duration(i)*time.Second)}); err != nil {
+		if _, err := s.AddObservations(ctx, "", []observe.Observation{storetest.Obs(string(rune('a'+i)), 37, 48, time.Duration(i)*time.Second)}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,8 +19,8 @@ import (
 // InsertObservationSQL stores one observation row, unless its id is stored
 // already. It is exported for the benchmarks that insert rows without the store.
 const InsertObservationSQL = `INSERT INTO observations
-    (id, kind, source_id, observed_at, minute, lon, lat, cell, classification, rel_to, received_at, body, leaf)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    (id, kind, source_id, observed_at, minute, lon, lat, cell, classification, rel_to, received_at, body, leaf, submitter)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO NOTHING`
 
 // row is an observation ready to insert: its columns, computed on the
@@ -33,7 +35,7 @@ type row struct {
 }
 
 // AddObservations implements store.Observations.
-func (db *DB) AddObservations(ctx context.Context, obs []observe.Observation) ([]store.Outcome, error) {
+func (db *DB) AddObservations(ctx context.Context, submitter string, obs []observe.Observation) ([]store.Outcome, error) {
 	rows := make([]row, len(obs))
 	for i, o := range obs {
 		body, err := observe.Marshal(o)
@@ -60,7 +62,7 @@ func (db *DB) AddObservations(ctx context.Context, obs []observe.Observation) ([
 			// The row takes the next leaf index; the leaf is appended only
 			// if the row was inserted, so a duplicate leaves no gap.
 			next := int64(lg.tree.Size)
-			res, err := stmt.Exec(r.id, r.kind, r.source, r.observedAt, r.minute, r.lon, r.lat, r.cell, r.class, r.relTo, received, r.body, next)
+			res, err := stmt.Exec(r.id, r.kind, r.source, r.observedAt, r.minute, r.lon, r.lat, r.cell, r.class, r.relTo, received, r.body, next, submitter)
 			if err != nil {
 				return fmt.Errorf("insert observation %s: %w", r.id, err)
 			}
@@ -82,6 +84,35 @@ func (db *DB) AddObservations(ctx context.Context, obs []observe.Observation) ([
 		return nil, fmt.Errorf("add observations: %w", err)
 	}
 	return out, nil
+}
+
+// Submitters implements store.Observations.
+func (db *DB) Submitters(ctx context.Context, ids []string) ([]string, error) {
+	seen := map[string]bool{}
+	for chunk := range slices.Chunk(ids, 500) {
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT submitter FROM observations WHERE submitter != '' AND id IN (`+marks+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read submitters: %w", err)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read submitters: %w", err)
+			}
+			seen[s] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read submitters: %w", err)
+		}
+	}
+	return slices.Sorted(maps.Keys(seen)), nil
 }
 
 // Observation implements store.Observations.

@@ -120,7 +120,7 @@ func TestWALStaysBounded(t *testing.T) {
 			defer wg.Done()
 			for i := range batches {
 				obs := storetest.Synthetic(uint64(w+1), i*size, size)
-				if _, err := db.AddObservations(ctx, obs); err != nil {
+				if _, err := db.AddObservations(ctx, "", obs); err != nil {
 					t.Error(err)
 					return
 				}

@@ -29,6 +29,11 @@ var candidateTests = []struct {
 	{"CandidateBadInputs", testCandidateBadInputs},
 	{"CandidatesSince", testCandidatesSince},
 	{"CandidatesDurable", testCandidatesDurable},
+	{"CandidateWithdrawn", testCandidateWithdrawn},
+	{"CandidateState", testCandidateState},
+	{"Actions", testActions},
+	{"ActionRefusals", testActionRefusals},
+	{"Submitters", testSubmitters},
 }
 
 // severityRank orders severities as the queue does: the graver, the higher.
@@ -68,7 +73,7 @@ func withRevision(r store.CandidateRecord, rev int) store.CandidateRecord {
 
 func mustPutCandidates(t *testing.T, s store.Store, rs ...store.CandidateRecord) {
 	t.Helper()
-	if err := s.PutCandidates(ctx(t), rs); err != nil {
+	if err := s.PutCandidates(ctx(t), nil, rs); err != nil {
 		t.Fatalf("PutCandidates: %v", err)
 	}
 }
@@ -255,7 +260,7 @@ func testCandidateRoundTrip(t *testing.T, h Harness) {
 	if _, err := h.Store.Candidate(ctx(t), "nope", nil); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Candidate(nope) error = %v, want ErrNotFound", err)
 	}
-	if err := h.Store.PutCandidates(ctx(t), nil); err != nil {
+	if err := h.Store.PutCandidates(ctx(t), nil, nil); err != nil {
 		t.Errorf("PutCandidates of nothing: %v", err)
 	}
 }
@@ -624,7 +629,7 @@ func testCandidateBadInputs(t *testing.T, h Harness) {
 			good := Candidate(fmt.Sprintf("good-%02d", i), "major", 0)
 			bad := Candidate(fmt.Sprintf("bad-%02d", i), "major", 0)
 			tc.bad(&bad)
-			err := h.Store.PutCandidates(ctx(t), []store.CandidateRecord{good, bad})
+			err := h.Store.PutCandidates(ctx(t), nil, []store.CandidateRecord{good, bad})
 			if err == nil {
 				t.Fatalf("PutCandidates accepted %+v", bad)
 			}

@@ -35,7 +35,7 @@ func testLog(t *testing.T, h Harness) {
 			for i := range 25 {
 				id := fmt.Sprintf("log-%d-%d", w, i)
 				dup := fmt.Sprintf("log-%d-%d", w, i/2) // every other one repeats
-				if _, err := s.AddObservations(ctx(t), pair(id, dup, i)); err != nil {
+				if _, err := s.AddObservations(ctx(t), "", pair(id, dup, i)); err != nil {
 					t.Errorf("AddObservations: %v", err)
 				}
 			}

@@ -79,7 +79,7 @@ func ctx(t *testing.T) context.Context { return t.Context() }
 
 func mustAdd(t *testing.T, s store.Store, obs ...observe.Observation) []store.Outcome {
 	t.Helper()
-	out, err := s.AddObservations(ctx(t), obs)
+	out, err := s.AddObservations(ctx(t), "", obs)
 	if err != nil {
 		t.Fatalf("AddObservations: %v", err)
 	}
@@ -267,7 +267,7 @@ func testConcurrentAdds(t *testing.T, h Harness) {
 				batch = append(batch, Obs(fmt.Sprintf("c-%d-%d", w, i), 37, 48, time.Duration(i)*time.Second))
 				batch = append(batch, Obs(fmt.Sprintf("c-0-%d", i), 37, 48, time.Duration(i)*time.Second))
 			}
-			out, err := h.Store.AddObservations(context.Background(), batch)
+			out, err := h.Store.AddObservations(context.Background(), "", batch)
 			if err != nil {
 				errs <- err
 				return
