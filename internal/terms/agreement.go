@@ -26,6 +26,13 @@ type Agreement struct {
 	lines   []*geo.Polyline
 	parties map[Side]Party
 	zones   []string // WithdrawalZone of each weapon class, in order
+	regions []region // in the order of the terms
+}
+
+// region is a Region with its area compiled for queries.
+type region struct {
+	Region
+	area *geo.Area
 }
 
 // Compile validates t and prepares it for queries.
@@ -50,6 +57,17 @@ func Compile(t Terms) (*Agreement, error) {
 	}
 	for _, w := range t.WeaponClasses {
 		a.zones = append(a.zones, WithdrawalZone(w.Code))
+	}
+	for i, r := range t.Regions {
+		polys, err := r.Area.Polygons()
+		if err != nil {
+			return nil, fmt.Errorf("terms %q version %q: regions[%d]: %w", t.ID, t.Version, i, err)
+		}
+		area, err := geo.NewArea(slices.Concat(polys...)...)
+		if err != nil {
+			return nil, fmt.Errorf("terms %q version %q: regions[%d] %q: %w", t.ID, t.Version, i, r.Code, err)
+		}
+		a.regions = append(a.regions, region{Region: r, area: area})
 	}
 	return a, nil
 }
@@ -120,6 +138,17 @@ func (a *Agreement) Locate(p geo.LonLat) Location {
 	}
 	loc.Zones = zones
 	return loc
+}
+
+// Region returns the first region of the terms, in their order, whose
+// area contains p; false when p is in none.
+func (a *Agreement) Region(p geo.LonLat) (Region, bool) {
+	for _, r := range a.regions {
+		if r.area.Contains(p) {
+			return r.Region, true
+		}
+	}
+	return Region{}, false
 }
 
 // Party returns the party with the code.

@@ -33,6 +33,9 @@ type Terms struct {
 	// Rules are the agreement's own rules, besides the built-in ones: CEL
 	// conditions over an incident (see docs/verification.md).
 	Rules []Rule `json:"rules,omitempty"`
+	// Regions are named areas, such as oblasts or sectors, by which
+	// reports count violations. They are optional and may leave gaps.
+	Regions []Region `json:"regions,omitempty"`
 }
 
 // The types of violation the built-in rules find; a clause names those it
@@ -100,13 +103,36 @@ const (
 	Right Side = "right"
 )
 
-// Geometry is a GeoJSON LineString or MultiLineString.
+// Geometry is a GeoJSON LineString or MultiLineString (the contact line),
+// or a Polygon or MultiPolygon (the area of a region).
 type Geometry struct {
-	// Type is "LineString" or "MultiLineString".
+	// Type is "LineString" or "MultiLineString"; for a region's area,
+	// "Polygon" or "MultiPolygon".
 	Type string `json:"type"`
 	// Coordinates is a list of [lon, lat] for a LineString; for a
-	// MultiLineString it is a list of such lists. Kept raw and decoded by Lines.
+	// MultiLineString it is a list of such lists. Kept raw and decoded by
+	// Lines (or Polygons, for an area).
 	Coordinates any `json:"coordinates"`
+}
+
+// Geometry types of a region's area.
+const (
+	Polygon      = "Polygon"
+	MultiPolygon = "MultiPolygon"
+)
+
+// Region is a named area of the agreement, such as an oblast or a sector
+// of the line, by which reports count violations.
+type Region struct {
+	// Code is unique among the regions, such as "DON-N".
+	Code string `json:"code"`
+	// Name is a human-readable name.
+	Name string `json:"name"`
+	// Area is a GeoJSON Polygon or MultiPolygon in WGS84: for each polygon
+	// an outer ring and any holes, each ring a list of [lon, lat] with at
+	// least 3 distinct points. A ring may repeat its first point at its end
+	// (as GeoJSON does) or not, and may go either way round.
+	Area Geometry `json:"area"`
 }
 
 // BufferZone is the band around the contact line where no forces may be.

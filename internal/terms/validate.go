@@ -1,6 +1,7 @@
 package terms
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -36,6 +37,7 @@ func (t Terms) Validate() error {
 	t.validateWeaponClasses(&ps)
 	t.validateClauses(&ps)
 	t.validateRules(&ps)
+	t.validateRegions(&ps)
 	if len(ps) > 0 {
 		return ps
 	}
@@ -249,4 +251,176 @@ func unknownClass(code string, classes []WeaponClass) string {
 		return fmt.Sprintf("unknown weapon class %q (the terms define none)", code)
 	}
 	return fmt.Sprintf("unknown weapon class %q (the terms define %s)", code, strings.Join(known, ", "))
+}
+
+// validateRegions checks the regions: unique codes, and for each an area
+// that is a Polygon or MultiPolygon whose rings are valid WGS84 points, at
+// least 3 distinct ones each, none the same as the one before it, and whose
+// edges neither cross nor touch. What remains (a ring enclosing no area,
+// rings badly nested) is reported from geo.NewArea, which Compile uses, so
+// that valid terms always compile.
+func (t Terms) validateRegions(ps *Problems) {
+	seen := map[string]int{}
+	for i, r := range t.Regions {
+		var bad string
+		if strings.TrimSpace(r.Code) == "" {
+			bad = "required"
+		}
+		checkKey(ps, seen, "regions", i, "code", "region code", r.Code, bad)
+		f := fmt.Sprintf("regions[%d].area", i)
+		polys, rps := r.Area.decodePolygons(f)
+		*ps = append(*ps, rps...)
+		if len(rps) > 0 {
+			continue
+		}
+		var rings [][]geo.LonLat
+		var names []string // the field of each ring
+		for k, poly := range polys {
+			for j, ring := range poly {
+				rf := fmt.Sprintf("%s.coordinates[%d]", f, j)
+				if r.Area.Type == MultiPolygon {
+					rf = fmt.Sprintf("%s.coordinates[%d][%d]", f, k, j)
+				}
+				rings = append(rings, ring)
+				names = append(names, rf)
+			}
+		}
+		clean := true
+		for k, ring := range rings {
+			clean = checkRing(ps, names[k], ring) && clean
+		}
+		if !clean {
+			continue
+		}
+		closed := make([][]geo.LonLat, len(rings))
+		for k, ring := range rings {
+			closed[k] = closeRing(ring)
+		}
+		if cs := geo.SelfIntersections(closed...); len(cs) > 0 {
+			for n, c := range cs {
+				if n == maxCrossings {
+					ps.add(f, "%d more self-intersections", len(cs)-maxCrossings)
+					break
+				}
+				how := "cross"
+				if c.Touch {
+					how = "touch"
+				}
+				ps.add(f, "%s segment %d and %s segment %d %s (self-intersecting)",
+					strings.TrimPrefix(names[c.A.Line], f+"."), c.A.Segment, strings.TrimPrefix(names[c.B.Line], f+"."), c.B.Segment, how)
+			}
+			continue
+		}
+		if _, err := geo.NewArea(rings...); err != nil {
+			ps.add(f, "%s", strings.TrimPrefix(err.Error(), "geo: "))
+		}
+	}
+}
+
+// checkRing checks the points of one ring of a region's area, named field,
+// and reports whether it is clean.
+func checkRing(ps *Problems, field string, ring []geo.LonLat) bool {
+	clean := true
+	distinct := map[geo.LonLat]bool{}
+	for i, p := range ring {
+		pf := fmt.Sprintf("%s[%d]", field, i)
+		if !(p.Lon >= -180 && p.Lon <= 180) {
+			ps.add(pf, "longitude %g is outside WGS84 (-180 to 180)", p.Lon)
+			clean = false
+		}
+		if !(p.Lat >= -90 && p.Lat <= 90) {
+			ps.add(pf, "latitude %g is outside WGS84 (-90 to 90)", p.Lat)
+			clean = false
+		}
+		if i > 0 && p.Valid() && ring[i-1].Valid() && geo.Distance(ring[i-1], p) == 0 {
+			ps.add(pf, "is the same place as the point before it")
+			clean = false
+		}
+		distinct[p] = true
+	}
+	if clean && len(distinct) < 3 {
+		ps.add(field, "a ring needs at least 3 distinct points, got %d", len(distinct))
+		clean = false
+	}
+	return clean
+}
+
+// closeRing returns ring ending with its first point.
+func closeRing(ring []geo.LonLat) []geo.LonLat {
+	if len(ring) > 0 && ring[0] == ring[len(ring)-1] {
+		return ring
+	}
+	return append(ring[:len(ring):len(ring)], ring[0])
+}
+
+// Polygons decodes the coordinates of a region's area: one polygon for a
+// Polygon, one per part for a MultiPolygon, each a list of rings (the
+// outer ring, then its holes), each point in the order given. It checks
+// the shape of the coordinates but not the rings; Validate does that. The
+// error is Problems naming "area" fields.
+func (g Geometry) Polygons() ([][][]geo.LonLat, error) {
+	polys, ps := g.decodePolygons("area")
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return polys, nil
+}
+
+// decodePolygons is Polygons reporting problems under field.
+func (g Geometry) decodePolygons(field string) ([][][]geo.LonLat, Problems) {
+	var ps Problems
+	coords := field + ".coordinates"
+	if g.Coordinates == nil {
+		ps.add(coords, "required")
+	}
+	switch g.Type {
+	case Polygon, MultiPolygon:
+	case "":
+		ps.add(field+".type", "required: %s or %s", Polygon, MultiPolygon)
+		return nil, ps
+	default:
+		ps.add(field+".type", "unknown geometry type %q (want %s or %s)", g.Type, Polygon, MultiPolygon)
+		return nil, ps
+	}
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	raw, err := json.Marshal(g.Coordinates)
+	if err != nil {
+		ps.add(coords, "not JSON coordinates: %v", err)
+		return nil, ps
+	}
+	if g.Type == Polygon {
+		return [][][]geo.LonLat{decodeRings(raw, coords, &ps)}, ps
+	}
+	var parts []json.RawMessage
+	if err := json.Unmarshal(raw, &parts); err != nil {
+		ps.add(coords, "want a list of polygons, each a list of rings of [longitude, latitude], got %s", excerpt(raw))
+		return nil, ps
+	}
+	if len(parts) == 0 {
+		ps.add(coords, "a %s needs at least one polygon", MultiPolygon)
+	}
+	polys := make([][][]geo.LonLat, len(parts))
+	for i, part := range parts {
+		polys[i] = decodeRings(part, fmt.Sprintf("%s[%d]", coords, i), &ps)
+	}
+	return polys, ps
+}
+
+// decodeRings decodes the rings of one GeoJSON polygon.
+func decodeRings(raw json.RawMessage, field string, ps *Problems) [][]geo.LonLat {
+	var parts []json.RawMessage
+	if err := json.Unmarshal(raw, &parts); err != nil {
+		ps.add(field, "want a list of rings, each a list of [longitude, latitude], got %s", excerpt(raw))
+		return nil
+	}
+	if len(parts) == 0 {
+		ps.add(field, "a polygon needs at least one ring")
+	}
+	rings := make([][]geo.LonLat, len(parts))
+	for i, part := range parts {
+		rings[i] = decodeLine(part, fmt.Sprintf("%s[%d]", field, i), ps)
+	}
+	return rings
 }
