@@ -28,9 +28,10 @@ func accountCommands() []command {
 		userPasswdCommand(), tokenCreateCommand(), tokenListCommand(), tokenRevokeCommand()}
 }
 
-// openAccounts opens an existing database for an account command; it does
-// not create one where a path is mistyped.
-func openAccounts(ctx context.Context, path string) (*sqlite.DB, error) {
+// openExisting opens an existing database for a command that works on it
+// directly (accounts, reports); it does not create one where a path is
+// mistyped.
+func openExisting(ctx context.Context, path string) (*sqlite.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("no database at %s (start 'guarantor serve --db %s' once, or run 'guarantor migrate --db %s'): %w", path, path, path, err)
 	}
@@ -80,7 +81,7 @@ Roles: admin, analyst, liaison, authority, viewer, ingest.`,
 						return err
 					}
 				}
-				st, err := openAccounts(ctx, *db)
+				st, err := openExisting(ctx, *db)
 				if err != nil {
 					return err
 				}
@@ -152,7 +153,7 @@ func userListCommand() command {
 		flags: func(fs *flag.FlagSet) func(context.Context, *environment) error {
 			db := fs.String("db", "guarantor.db", "the SQLite database `FILE`")
 			return func(ctx context.Context, env *environment) error {
-				st, err := openAccounts(ctx, *db)
+				st, err := openExisting(ctx, *db)
 				if err != nil {
 					return err
 				}
@@ -194,7 +195,7 @@ are refused until the user is enabled again. Nothing of theirs is deleted.`,
 			if *name == "" {
 				return fmt.Errorf("%w: --name is required", errUsage)
 			}
-			st, err := openAccounts(ctx, *db)
+			st, err := openExisting(ctx, *db)
 			if err != nil {
 				return err
 			}
@@ -230,7 +231,7 @@ func userPasswdCommand() command {
 				if err != nil {
 					return err
 				}
-				st, err := openAccounts(ctx, *db)
+				st, err := openExisting(ctx, *db)
 				if err != nil {
 					return err
 				}
@@ -260,7 +261,7 @@ kept. Clients send it as "Authorization: Bearer TOKEN".`,
 				if *user == "" {
 					return fmt.Errorf("%w: --user is required", errUsage)
 				}
-				st, err := openAccounts(ctx, *db)
+				st, err := openExisting(ctx, *db)
 				if err != nil {
 					return err
 				}
@@ -294,7 +295,7 @@ func tokenListCommand() command {
 			db := fs.String("db", "guarantor.db", "the SQLite database `FILE`")
 			user := fs.String("user", "", "only the tokens of the user `NAME`")
 			return func(ctx context.Context, env *environment) error {
-				st, err := openAccounts(ctx, *db)
+				st, err := openExisting(ctx, *db)
 				if err != nil {
 					return err
 				}
@@ -330,7 +331,7 @@ func tokenRevokeCommand() command {
 				if *id <= 0 {
 					return fmt.Errorf("%w: --id is required (see 'guarantor token list')", errUsage)
 				}
-				st, err := openAccounts(ctx, *db)
+				st, err := openExisting(ctx, *db)
 				if err != nil {
 					return err
 				}

@@ -46,7 +46,7 @@ type environment struct {
 }
 
 func commands() []command {
-	return append([]command{serveCommand(), simulateCommand(), evalCommand(), migrateCommand(), versionCommand(), auditCommand()}, accountCommands()...)
+	return append([]command{serveCommand(), simulateCommand(), evalCommand(), reportCommand(), migrateCommand(), versionCommand(), auditCommand()}, accountCommands()...)
 }
 
 // errUsage marks an error that the user fixes by changing the command line.

@@ -49,6 +49,7 @@ requests in flight. GET /healthz answers once it is ready.`,
 			fs.StringVar(&o.scheme, "label-scheme", "", "the classification scheme `FILE` (YAML: levels, public); by default PUBLIC, UNCLASSIFIED, RESTRICTED, CONFIDENTIAL, SECRET")
 			fs.Float64Var(&o.rateLimit, "rate-limit", server.DefaultRateLimit, "the sustained requests per second allowed to each user, and to each address not signed in (negative: no limit)")
 			fs.IntVar(&o.rateBurst, "rate-burst", server.DefaultRateBurst, "the requests a client may make at once above --rate-limit")
+			fs.IntVar(&o.cutoffHour, "report-cutoff-hour", 0, "the `HOUR` (UTC, 0 to 23) at which the daily report's day begins")
 			return o.run
 		},
 	}
@@ -68,6 +69,7 @@ type serveOptions struct {
 	scheme              string
 	rateLimit           float64
 	rateBurst           int
+	cutoffHour          int
 }
 
 func (o *serveOptions) run(ctx context.Context, env *environment) error {
@@ -86,6 +88,9 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return fmt.Errorf("%w: --tls-cert and --tls-key go together", errUsage)
+	}
+	if o.cutoffHour < 0 || o.cutoffHour > 23 {
+		return fmt.Errorf("%w: --report-cutoff-hour must be 0 to 23, got %d", errUsage, o.cutoffHour)
 	}
 	scheme, err := loadScheme(o.scheme)
 	if err != nil {
@@ -110,7 +115,7 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 	if err := st.AddLogKey(ctx, vkey); err != nil {
 		return err
 	}
-	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, MaxBody: o.maxBody, MaxFuture: o.maxFuture, Version: versionString(),
+	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, ReportCutoffHour: o.cutoffHour, MaxBody: o.maxBody, MaxFuture: o.maxFuture, Version: versionString(),
 		LogSigner: signer, LogVerifierKey: vkey, Scheme: scheme, RateLimit: o.rateLimit, RateBurst: o.rateBurst})
 	if err != nil {
 		return err

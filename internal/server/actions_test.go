@@ -16,23 +16,30 @@ import (
 	"github.com/guarantor-project/guarantor/internal/store/storetest"
 )
 
-// putCandidate stores a candidate resting on the given observations.
+// putCandidate stores a candidate resting on the given observations, an
+// hour before the test clock.
 func putCandidate(t *testing.T, a *api, id string, l label.Label, obs ...string) store.CandidateRecord {
 	t.Helper()
-	f, err := json.Marshal(map[string]any{"type": "Feature", "id": id,
-		"geometry":   map[string]any{"type": "Point", "coordinates": []float64{37.8, 48.1}},
-		"properties": map[string]any{"violation_type": "fire_across_line", "rule": "fire_across_line", "party": nil,
-			"severity": "serious", "incident": "inc-" + id, "time": now.Add(-time.Hour), "releasability": l,
-			"reason": "fire landed across the line", "observations": obs}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := store.CandidateRecord{ID: id, Type: "fire_across_line", Severity: "serious", Incident: "inc-" + id,
-		Time: now.Add(-time.Hour), Label: l, Feature: f}
+	c := candidateAt(t, id, l, now.Add(-time.Hour), obs...)
 	if err := a.store.PutCandidates(context.Background(), nil, []store.CandidateRecord{c}); err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// candidateAt is a candidate of fire across the line at a time.
+func candidateAt(t *testing.T, id string, l label.Label, at time.Time, obs ...string) store.CandidateRecord {
+	t.Helper()
+	f, err := json.Marshal(map[string]any{"type": "Feature", "id": id,
+		"geometry": map[string]any{"type": "Point", "coordinates": []float64{37.8, 48.1}},
+		"properties": map[string]any{"violation_type": "fire_across_line", "rule": "fire_across_line", "party": nil,
+			"severity": "serious", "incident": "inc-" + id, "time": at, "releasability": l,
+			"reason": "fire landed across the line", "observations": obs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store.CandidateRecord{ID: id, Type: "fire_across_line", Severity: "serious", Incident: "inc-" + id,
+		Time: at, Label: l, Feature: f}
 }
 
 // reviewAnswer is the answer to an action.

@@ -42,6 +42,8 @@ type secWorld struct {
 	// checkpointed is how many of ids the latest checkpoint covers.
 	checkpointed int
 	cases        int // assertions made, reported in docs/security.md
+	// restrictions are the restrictions of access posted (restrictions_test.go).
+	restrictions secRestrictions
 }
 
 // secUser is one reader of the test.
@@ -152,6 +154,7 @@ func newSecWorld(t *testing.T, seed uint64) *secWorld {
 	}
 	w.checkpointed = len(w.ids)
 	w.fuseIncidents(t)
+	w.seedRestrictions(t, rng, nations)
 	return w
 }
 
@@ -343,9 +346,14 @@ func (w *secWorld) checkers() map[string]checker {
 		"GET /api/v1/candidates/{id}/actions":  w.checkCandidateActions,
 		"POST /api/v1/candidates/{id}/actions": w.checkPostAction,
 		"GET /api/v1/findings":                 w.checkFindings,
+		"GET /api/v1/reports/daily":            w.checkDailyReport,
 		"GET /api/v1/candidates/stream":        w.checkCandidateStream,
 		"GET /api/v1/sensors":                  w.checkSensorList,
 		"GET /api/v1/sensors/{id}":             w.checkGetSensor,
+		"POST /api/v1/restrictions":            w.checkPostRestriction,
+		"GET /api/v1/restrictions":             w.checkRestrictionList,
+		"GET /api/v1/restrictions/counts":      w.checkRestrictionCounts,
+		"GET /api/v1/restrictions/{id}":        w.checkGetRestriction,
 		// The terms are the agreement between the parties, published to
 		// everyone who may read records; they carry no nation's intelligence.
 		"GET /api/v1/terms":          gate("GET", "/api/v1/terms?at=2026-12-11T00:00:00Z", "", nil, nil),
@@ -877,4 +885,78 @@ func (w *secWorld) checkCandidateStream(t *testing.T, u secUser, allowed bool) {
 	if len(events) != want {
 		t.Fatalf("%s received %d candidates on the stream, may see %d", u.Name, len(events), want)
 	}
+}
+
+// checkDailyReport reads the daily report of each day the candidates and
+// restrictions fall on: every record it names is one the user may see,
+// and its count of violations is that of the candidates they may see.
+func (w *secWorld) checkDailyReport(t *testing.T, u secUser, allowed bool) {
+	days := map[string]bool{}
+	for _, c := range w.candidates {
+		days[c.Time.UTC().Format(time.DateOnly)] = true
+	}
+	for _, r := range w.restrictions.byID {
+		days[r.Time.UTC().Format(time.DateOnly)] = true
+	}
+	for day := range days {
+		for _, public := range []bool{false, true} {
+			res := u.api.do("GET", fmt.Sprintf("/api/v1/reports/daily?date=%s&public=%v", day, public), "", nil)
+			w.cases++
+			if !allowed {
+				if res.status != 403 {
+					t.Fatalf("%s read the daily report: %d", u.Name, res.status)
+				}
+				return
+			}
+			if res.status != 200 {
+				t.Fatalf("%s: daily report of %s: %d %s", u.Name, day, res.status, res.body)
+			}
+			var rep struct {
+				Violations struct{ Total int } `json:"violations"`
+				Rejected   int                 `json:"rejected"`
+			}
+			res.json(t, &rep)
+			var any map[string]any
+			res.json(t, &any)
+			for _, id := range jsonIDs(any) {
+				w.cases++
+				if c, ok := w.candidates[id]; ok && (!u.vis.Allows(c.Label) || public && c.Label.Classification != label.Public) {
+					t.Fatalf("%s: the daily report (public %v) names candidate %s labelled %s", u.Name, public, id, c.Label)
+				}
+				if r, ok := w.restrictions.byID[id]; ok && (!u.vis.Allows(r.Label) || public && r.Label.Classification != label.Public) {
+					t.Fatalf("%s: the daily report (public %v) names restriction %s labelled %s", u.Name, public, id, r.Label)
+				}
+			}
+			want := 0
+			for _, c := range w.candidates {
+				if c.Time.UTC().Format(time.DateOnly) == day && !c.Withdrawn && u.vis.Allows(c.Label) &&
+					(!public || c.Label.Classification == label.Public) && (c.State == "open" || c.State == "verified") {
+					want++
+				}
+			}
+			w.cases++
+			if rep.Violations.Total != want {
+				t.Fatalf("%s: the daily report of %s (public %v) counts %d violations, the user may see %d", u.Name, day, public, rep.Violations.Total, want)
+			}
+		}
+	}
+}
+
+// jsonIDs collects every "id" string in a decoded JSON value.
+func jsonIDs(v any) []string {
+	var out []string
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && k == "id" {
+				out = append(out, s)
+			}
+			out = append(out, jsonIDs(x)...)
+		}
+	case []any:
+		for _, x := range v {
+			out = append(out, jsonIDs(x)...)
+		}
+	}
+	return out
 }

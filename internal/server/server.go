@@ -59,6 +59,8 @@ type Config struct {
 	// Throttle slows down repeated failed sign-ins; the zero value means
 	// access.DefaultThrottleConfig.
 	Throttle access.ThrottleConfig
+	// ReportCutoffHour (UTC, 0 to 23) is when a daily report's day begins.
+	ReportCutoffHour int
 }
 
 // Defaults for Config.
@@ -140,6 +142,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.SessionLifetime <= 0 {
 		cfg.SessionLifetime = DefaultSessionLifetime
 	}
+	if cfg.ReportCutoffHour < 0 || cfg.ReportCutoffHour > 23 {
+		return nil, fmt.Errorf("server: report cut-off hour %d is outside 0 to 23", cfg.ReportCutoffHour)
+	}
 	if cfg.Throttle == (access.ThrottleConfig{}) {
 		cfg.Throttle = access.DefaultThrottleConfig()
 	}
@@ -176,6 +181,10 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/sensors", access.ManageSensors, s.postSensors},
 		{"GET", "/api/v1/sensors", access.ReadRecords, s.listSensors},
 		{"GET", "/api/v1/sensors/{id}", access.ReadRecords, s.getSensor},
+		{"POST", "/api/v1/restrictions", access.IngestRecords, s.postRestrictions},
+		{"GET", "/api/v1/restrictions", access.ReadRecords, s.listRestrictions},
+		{"GET", "/api/v1/restrictions/counts", access.ReadRecords, s.countRestrictions},
+		{"GET", "/api/v1/restrictions/{id}", access.ReadRecords, s.getRestriction},
 		{"GET", "/api/v1/incidents", access.ReadRecords, s.listIncidents},
 		{"GET", "/api/v1/incidents/stream", access.ReadRecords, s.streamIncidents},
 		{"GET", "/api/v1/incidents/{id}", access.ReadRecords, s.getIncident},
@@ -185,6 +194,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/candidates/{id}/actions", access.ReadRecords, s.getActions},
 		{"POST", "/api/v1/candidates/{id}/actions", access.Verify, s.postAction},
 		{"GET", "/api/v1/findings", access.ReadRecords, s.listFindings},
+		{"GET", "/api/v1/reports/daily", access.ReadRecords, s.getDailyReport},
 		{"GET", "/api/v1/terms", access.ReadRecords, s.getTerms},
 		{"POST", "/api/v1/terms", access.ManageTerms, s.postTerms},
 		{"GET", "/api/v1/terms/versions", access.ReadRecords, s.listTermsVersions},

@@ -33,6 +33,7 @@ type Store interface {
 	Incidents
 	Candidates
 	Actions
+	Restrictions
 	// Close waits for pending writes and releases the store.
 	Close() error
 }
@@ -177,6 +178,7 @@ const (
 	KindObservation = "observation"
 	KindTerms       = "terms"
 	KindAction      = "action"
+	KindRestriction = "restriction"
 )
 
 // ErrBadProofRequest is returned for a proof of sizes or indices the log

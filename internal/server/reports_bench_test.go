@@ -1,0 +1,96 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/guarantor-project/guarantor/internal/label"
+	"github.com/guarantor-project/guarantor/internal/store"
+	"github.com/guarantor-project/guarantor/internal/store/sqlite"
+	"github.com/guarantor-project/guarantor/internal/store/storetest"
+	"github.com/guarantor-project/guarantor/internal/terms"
+)
+
+// BenchmarkDailyReport50k measures the daily report of a day of 50,000
+// incidents and 50,000 candidate violations from the store: reading the
+// records (both days), building the figures and rendering the HTML page,
+// for a reader whose visibility filters the queries.
+func BenchmarkDailyReport50k(b *testing.B) {
+	const n = 50_000
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "report.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	raw, err := os.ReadFile("../report/testdata/terms.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tm, err := terms.Parse(raw, "terms.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.AddTerms(ctx, tm); err != nil {
+		b.Fatal(err)
+	}
+	day := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	base := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC) // storetest's epoch
+	rng := rand.New(rand.NewPCG(5, 5))
+	types := []string{terms.FireAcrossLine, terms.FireSameSide, terms.FireUnresolved, terms.WeaponInWithdrawalZone}
+	severities := []string{"minor", "serious", "major"}
+	fra := label.Label{Classification: label.Restricted, RelTo: []string{"FRA", "GBR"}}
+	for start := 0; start < n; start += 5000 {
+		incs := make([]store.IncidentRecord, 0, 5000)
+		cands := make([]store.CandidateRecord, 0, 5000)
+		for i := start; i < start+5000; i++ {
+			lon, lat := 37+rng.Float64()*1.4, 47+rng.Float64()*2
+			at := time.Duration(rng.Int64N(int64(24 * time.Hour)))
+			inc := storetest.Incident(fmt.Sprintf("inc-%d", i), [4]float64{lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01}, day.Sub(base)+at, time.Second)
+			c := store.CandidateRecord{ID: fmt.Sprintf("c-%d", i), Type: types[i%len(types)], Severity: severities[i%3],
+				Incident: inc.ID, Time: day.Add(at), Label: label.PublicLabel()}
+			if i%4 == 0 {
+				inc.Label, c.Label = fra, fra
+			}
+			if i%3 == 0 {
+				c.Party = "A"
+			}
+			c.Feature, err = json.Marshal(map[string]any{"type": "Feature", "id": c.ID,
+				"geometry": map[string]any{"type": "Point", "coordinates": []float64{lon, lat}},
+				"properties": map[string]any{"violation_type": c.Type, "severity": c.Severity, "clause": "1",
+					"weapon_class": "mlrs", "distance_m": 12000.0, "withdrawal_m": 50000.0,
+					"reason": "fire landed across the line", "releasability": c.Label}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			incs, cands = append(incs, inc), append(cands, c)
+		}
+		if err := st.PutIncidents(ctx, incs); err != nil {
+			b.Fatal(err)
+		}
+		if err := st.PutCandidates(ctx, nil, cands); err != nil {
+			b.Fatal(err)
+		}
+	}
+	vis := label.DefaultScheme().VisibilityFor("FRA", label.Secret)
+	b.ResetTimer()
+	for b.Loop() {
+		rep, err := DailyReport(ctx, st, DailyQuery{Date: day, Visible: &vis, Generated: day})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if rep.Violations.Total != n {
+			b.Fatalf("%d violations in the report, want %d", rep.Violations.Total, n)
+		}
+		if err := rep.HTML(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
