@@ -213,6 +213,10 @@ func TestWeapons(t *testing.T) {
 	}{
 		{"artillery 30 km inside its zone", at(-30, 0), 50, "artillery_100mm", terms.WeaponInWithdrawalZone, "A"},
 		{"artillery 49.9 km", at(-49.9, 0), 20, "artillery_100mm", terms.WeaponInWithdrawalZone, "A"},
+		// At the line itself the probability is one half, the rule's
+		// threshold: a metre-precise position decides either way.
+		{"artillery 49.99 km, located to a metre", at(-49.99, 0), 1, "artillery_100mm", terms.WeaponInWithdrawalZone, "A"},
+		{"artillery 50.01 km, located to a metre", at(-50.01, 0), 1, "artillery_100mm", "", ""},
 		{"artillery 50.1 km", at(-50.1, 0), 20, "artillery_100mm", "", ""},
 		{"MLRS 60 km, within its 70 km", at(60, 0), 50, "mlrs", terms.WeaponInWithdrawalZone, "B"},
 		{"heavy MLRS 100 km", at(100, 0), 50, "heavy_mlrs", terms.WeaponInWithdrawalZone, "B"},
