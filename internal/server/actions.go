@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -357,4 +358,57 @@ func splitParts(c store.CandidateRecord, n int, parts [][]string) ([]store.Candi
 func mustJSON(s string) json.RawMessage {
 	b, _ := json.Marshal(s)
 	return b
+}
+
+var actionParams = []string{"candidate", "analyst", "nation", "kind", "from", "to", "limit", "cursor"}
+
+// listActions answers GET /api/v1/actions: the analysts' actions on the
+// candidates the reader may see, newest first: who did what, when and why,
+// across the queue.
+func (s *Server) listActions(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	for k := range v {
+		if !slices.Contains(actionParams, k) {
+			writeError(w, http.StatusBadRequest, "unknown parameter %q (known: %s)", k, strings.Join(actionParams, ", "))
+			return
+		}
+	}
+	q := store.ActionQuery{Candidate: v.Get("candidate"), Analyst: v.Get("analyst"), Nation: v.Get("nation"), Kind: v.Get("kind"),
+		Visible: s.visibility(r)}
+	var err error
+	if _, q.From, q.To, err = parseWhereWhen(url.Values{"from": v["from"], "to": v["to"]}); err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if q.Limit, err = parseLimit(v); err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if c := v.Get("cursor"); c != "" {
+		seq, err := strconv.ParseInt(c, 10, 64)
+		if err != nil || seq <= 0 {
+			writeError(w, http.StatusBadRequest, "cursor: %q is not a cursor returned by this server", c)
+			return
+		}
+		q.After = seq
+	}
+	page, err := s.cfg.Store.QueryActions(r.Context(), q)
+	if err != nil {
+		s.storeError(w, r, "actions", err)
+		return
+	}
+	out := struct {
+		Actions []actionJSON `json:"actions"`
+		Next    string       `json:"next,omitempty"`
+	}{Actions: make([]actionJSON, len(page.Actions))}
+	for i, a := range page.Actions {
+		if out.Actions[i], err = newActionJSON(a); err != nil {
+			s.storeError(w, r, "actions", err)
+			return
+		}
+	}
+	if page.Next > 0 {
+		out.Next = strconv.FormatInt(page.Next, 10)
+	}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -138,6 +138,40 @@ func TestActions(t *testing.T) {
 	if users["pol"].do("GET", path, "", nil).status != 404 {
 		t.Error("a user the candidate is not released to read its history")
 	}
+	// The list of actions across the queue, by analyst and by nation.
+	for _, tc := range []struct {
+		who, query string
+		want       int
+	}{
+		{"ben", "", accepted},
+		{"ben", "?analyst=ana", 2},
+		{"ben", "?nation=GBR&kind=confirm", 1},
+		{"ben", "?limit=2", 2},
+		{"pol", "", 0},
+	} {
+		var list struct {
+			Actions []struct{ Analyst string } `json:"actions"`
+			Next    string                     `json:"next"`
+		}
+		res := users[tc.who].do("GET", "/api/v1/actions"+tc.query, "", nil)
+		res.json(t, &list)
+		if res.status != 200 || len(list.Actions) != tc.want {
+			t.Errorf("%s lists actions%s: %d, %d actions; want %d", tc.who, tc.query, res.status, len(list.Actions), tc.want)
+		}
+		if tc.query == "?limit=2" {
+			var rest struct{ Actions []json.RawMessage }
+			users[tc.who].do("GET", "/api/v1/actions?limit=100&cursor="+list.Next, "", nil).json(t, &rest)
+			if len(rest.Actions) != accepted-2 {
+				t.Errorf("the second page holds %d actions, want %d", len(rest.Actions), accepted-2)
+			}
+		}
+	}
+	for _, q := range []string{"?colour=red", "?cursor=x", "?from=yesterday", "?limit=0"} {
+		if res := a.do("GET", "/api/v1/actions"+q, "", nil); res.status != 400 {
+			t.Errorf("actions%s: %d, want 400", q, res.status)
+		}
+	}
+
 	var got map[string]any
 	users["ben"].do("GET", "/api/v1/candidates/"+c.ID, "", nil).json(t, &got)
 	if props := got["properties"].(map[string]any); props["state"] != "open" {

@@ -347,6 +347,7 @@ func (w *secWorld) checkers() map[string]checker {
 		"POST /api/v1/candidates/{id}/actions": w.checkPostAction,
 		"GET /api/v1/findings":                 w.checkFindings,
 		"GET /api/v1/reports/daily":            w.checkDailyReport,
+		"GET /api/v1/actions":                  w.checkActionList,
 		"GET /api/v1/candidates/stream":        w.checkCandidateStream,
 		"GET /api/v1/sensors":                  w.checkSensorList,
 		"GET /api/v1/sensors/{id}":             w.checkGetSensor,
@@ -817,6 +818,40 @@ func (w *secWorld) checkCandidateActions(t *testing.T, u secUser, allowed bool) 
 func (w *secWorld) checkPostAction(t *testing.T, u secUser, allowed bool) {
 	w.checkEach(t, u, allowed, "POST", func(id string) string { return "/api/v1/candidates/" + id + "/actions" },
 		[]byte(`{"kind":"confirm","reason":""}`), 400, w.candIDs, w.candidateLabels())
+}
+
+// checkActionList lists every action and requires exactly those on the
+// candidates the user may see.
+func (w *secWorld) checkActionList(t *testing.T, u secUser, allowed bool) {
+	res := u.api.do("GET", "/api/v1/actions?limit=1000", "", nil)
+	w.cases++
+	if !allowed {
+		if res.status != 403 {
+			t.Fatalf("%s listed actions: %d", u.Name, res.status)
+		}
+		return
+	}
+	var list struct {
+		Actions []struct {
+			Candidate string `json:"candidate"`
+		} `json:"actions"`
+	}
+	res.json(t, &list)
+	want := 0
+	for _, c := range w.candidates {
+		if c.State == "verified" && u.vis.Allows(c.Label) {
+			want += 2 // two confirmations each (newSecWorld)
+		}
+	}
+	for _, a := range list.Actions {
+		w.cases++
+		if c, ok := w.candidates[a.Candidate]; !ok || !u.vis.Allows(c.Label) {
+			t.Fatalf("%s received an action on candidate %s labelled %s", u.Name, a.Candidate, c.Label)
+		}
+	}
+	if len(list.Actions) != want {
+		t.Fatalf("%s listed %d actions, may see %d", u.Name, len(list.Actions), want)
+	}
 }
 
 // checkFindings lists the findings and requires exactly the verified

@@ -194,6 +194,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/candidates/{id}/actions", access.ReadRecords, s.getActions},
 		{"POST", "/api/v1/candidates/{id}/actions", access.Verify, s.postAction},
 		{"GET", "/api/v1/findings", access.ReadRecords, s.listFindings},
+		{"GET", "/api/v1/actions", access.ReadRecords, s.listActions},
 		{"GET", "/api/v1/reports/daily", access.ReadRecords, s.getDailyReport},
 		{"GET", "/api/v1/terms", access.ReadRecords, s.getTerms},
 		{"POST", "/api/v1/terms", access.ManageTerms, s.postTerms},

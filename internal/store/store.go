@@ -485,6 +485,31 @@ type Actions interface {
 	Action(ctx context.Context, id string) (ActionRecord, error)
 	// Actions returns the history of a candidate, oldest first.
 	Actions(ctx context.Context, candidate string) ([]ActionRecord, error)
+	// QueryActions returns a page of the actions matching q, newest first.
+	QueryActions(ctx context.Context, q ActionQuery) (ActionPage, error)
+}
+
+// ActionQuery selects actions. Zero fields do not filter.
+type ActionQuery struct {
+	// Candidate, Analyst, Nation and Kind keep only actions with that value.
+	Candidate, Analyst, Nation, Kind string
+	// From and To bound the action's time, inclusive and exclusive.
+	From, To time.Time
+	// Visible, when set, keeps only the actions on candidates a reader may
+	// see: an action carries its candidate's label.
+	Visible *label.Visibility
+	// After is the Seq of the last action of the previous page.
+	After int64
+	// Limit is the page size; it must be positive.
+	Limit int
+}
+
+// ActionPage is one page of a query's actions.
+type ActionPage struct {
+	Actions []ActionRecord
+	// Next is the Seq to pass as After for the following page, 0 on the
+	// last page.
+	Next int64
 }
 
 // ActionRecord is an analyst's action on a candidate, as kept.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/guarantor-project/guarantor/internal/ledger"
 	"github.com/guarantor-project/guarantor/internal/store"
@@ -123,4 +124,67 @@ func (db *DB) Actions(ctx context.Context, candidate string) ([]store.ActionReco
 		return nil, fmt.Errorf("read actions on %q: %w", candidate, err)
 	}
 	return out, nil
+}
+
+// QueryActions implements store.Actions. Actions are joined to their
+// candidates for the label, which the reader's visibility filters.
+func (db *DB) QueryActions(ctx context.Context, q store.ActionQuery) (store.ActionPage, error) {
+	if q.Limit <= 0 {
+		return store.ActionPage{}, fmt.Errorf("query actions: limit must be positive, got %d", q.Limit)
+	}
+	var where []string
+	var args []any
+	for _, f := range []struct{ column, value string }{
+		{"a.candidate", q.Candidate}, {"a.analyst", q.Analyst}, {"a.nation", q.Nation}, {"a.kind", q.Kind},
+	} {
+		if f.value != "" {
+			where = append(where, f.column+" = ?")
+			args = append(args, f.value)
+		}
+	}
+	if !q.From.IsZero() {
+		where = append(where, "a.at >= ?")
+		args = append(args, q.From.UnixNano())
+	}
+	if !q.To.IsZero() {
+		where = append(where, "a.at < ?")
+		args = append(args, q.To.UnixNano())
+	}
+	if q.After > 0 {
+		where = append(where, "a.seq < ?")
+		args = append(args, q.After)
+	}
+	if v := q.Visible; v != nil {
+		conds, vargs, ok := visibleSQL(*v)
+		if !ok {
+			return store.ActionPage{}, nil
+		}
+		where, args = append(where, conds...), append(args, vargs...)
+	}
+	sqlText := `SELECT a.seq, a.leaf, a.body FROM actions a JOIN candidates c ON c.id = a.candidate`
+	if len(where) > 0 {
+		sqlText += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	sqlText += ` ORDER BY a.seq DESC LIMIT ?`
+	rows, err := db.r.QueryContext(ctx, sqlText, append(args, q.Limit+1)...)
+	if err != nil {
+		return store.ActionPage{}, fmt.Errorf("query actions: %w", err)
+	}
+	defer rows.Close()
+	var page store.ActionPage
+	for rows.Next() {
+		if len(page.Actions) == q.Limit {
+			page.Next = page.Actions[len(page.Actions)-1].Seq
+			break
+		}
+		a, err := scanAction(rows.Scan)
+		if err != nil {
+			return store.ActionPage{}, fmt.Errorf("query actions: %w", err)
+		}
+		page.Actions = append(page.Actions, a)
+	}
+	if err := rows.Err(); err != nil {
+		return store.ActionPage{}, fmt.Errorf("query actions: %w", err)
+	}
+	return page, nil
 }

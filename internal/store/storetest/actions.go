@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/verify"
@@ -146,6 +147,65 @@ func testActions(t *testing.T, h Harness) {
 	}
 	if _, err := s.Action(ctx(t), "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Action(nope) = %v, want ErrNotFound", err)
+	}
+}
+
+func testQueryActions(t *testing.T, h Harness) {
+	s := h.Store
+	public := Candidate("qa-pub", "major", 0)
+	secret := Candidate("qa-fra", "major", 0)
+	secret.Label = label.Label{Classification: label.Secret, RelTo: []string{"FRA"}}
+	mustPutCandidates(t, s, public, secret)
+	for _, a := range []store.ActionRecord{
+		action("qa-1", "qa-pub", 1, "ana", "FRA"),
+		action("qa-2", "qa-fra", 1, "ana", "FRA"),
+		action("qa-3", "qa-pub", 2, "ben", "GBR"),
+		action("qa-4", "qa-fra", 2, "ben", "GBR"),
+	} {
+		if _, err := s.AddAction(ctx(t), a, "open"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gbr := label.DefaultScheme().VisibilityFor("GBR", label.Secret)
+	tests := []struct {
+		name string
+		q    store.ActionQuery
+		want []string
+	}{
+		{"all, newest first", store.ActionQuery{}, []string{"qa-4", "qa-3", "qa-2", "qa-1"}},
+		{"one candidate", store.ActionQuery{Candidate: "qa-pub"}, []string{"qa-3", "qa-1"}},
+		{"one analyst", store.ActionQuery{Analyst: "ana"}, []string{"qa-2", "qa-1"}},
+		{"one nation", store.ActionQuery{Nation: "GBR"}, []string{"qa-4", "qa-3"}},
+		{"one kind", store.ActionQuery{Kind: "reject"}, nil},
+		{"from the second minute", store.ActionQuery{From: base.Add(2 * time.Minute)}, []string{"qa-4", "qa-3"}},
+		{"before the second minute", store.ActionQuery{To: base.Add(2 * time.Minute)}, []string{"qa-2", "qa-1"}},
+		{"what GBR may see", store.ActionQuery{Visible: &gbr}, []string{"qa-3", "qa-1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			q := tc.q
+			q.Limit = 1
+			for {
+				page, err := s.QueryActions(ctx(t), q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range page.Actions {
+					got = append(got, a.ID)
+				}
+				if page.Next == 0 {
+					break
+				}
+				q.After = page.Next
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if _, err := s.QueryActions(ctx(t), store.ActionQuery{}); err == nil {
+		t.Error("a query without a limit was accepted")
 	}
 }
 

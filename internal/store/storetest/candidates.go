@@ -33,6 +33,7 @@ var candidateTests = []struct {
 	{"CandidateState", testCandidateState},
 	{"Actions", testActions},
 	{"ActionRefusals", testActionRefusals},
+	{"QueryActions", testQueryActions},
 	{"Submitters", testSubmitters},
 }
 
