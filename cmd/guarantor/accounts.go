@@ -48,7 +48,7 @@ for on the terminal, or read from the first line of standard input with
 added with --no-password. This is how the first administrator of a new
 server is made: a fresh server has no default account.
 
-Roles: admin, analyst, liaison, authority, viewer, ingest.`,
+Roles: admin, analyst, liaison, authority, secretariat, viewer, ingest.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *environment) error {
 			db := fs.String("db", "guarantor.db", "the SQLite database `FILE`")
 			name := fs.String("name", "", "the user's login `NAME` (a-z, 0-9, '.', '_', '-')")

@@ -9,16 +9,18 @@
 // A user holds one or more roles; a role grants permissions; a user may do
 // what any of their roles grants (Allowed). The table:
 //
-//	permission         admin  analyst  liaison  authority  viewer  ingest
-//	read_records         x       x        x         x         x
-//	read_log             x       x        x         x         x       x
-//	ingest_records       x       x                                    x
+//	permission         admin  analyst  liaison  authority  secretariat  viewer  ingest
+//	read_records         x       x        x         x           x          x
+//	read_log             x       x        x         x           x          x       x
+//	ingest_records       x       x                                                 x
 //	manage_sensors       x
 //	manage_terms         x
 //	manage_users         x
 //	verify                       x
 //	determine                                       x
 //	act_on_obligation                     x
+//	manage_registry      x                                      x
+//	manage_webhooks      x
 //
 // Two choices in it are deliberate. An administrator runs the platform
 // (users, sensors, terms, loading data) but makes no findings: verify,

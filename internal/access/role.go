@@ -16,20 +16,23 @@ const (
 	Analyst   Role = "analyst"   // files reports and verifies findings
 	Liaison   Role = "liaison"   // acts on the obligations of a party
 	Authority Role = "authority" // determines whether a violation occurred
-	Viewer    Role = "viewer"    // reads records and the log
-	Ingest    Role = "ingest"    // a machine client that submits observations
+	// Secretariat keeps the registry of guarantors, instruments and
+	// commitments.
+	Secretariat Role = "secretariat"
+	Viewer      Role = "viewer" // reads records and the log
+	Ingest      Role = "ingest" // a machine client that submits observations
 )
 
 // Roles returns every role, in the order of the package documentation's
 // table. It returns a new slice each time.
 func Roles() []Role {
-	return []Role{Admin, Analyst, Liaison, Authority, Viewer, Ingest}
+	return []Role{Admin, Analyst, Liaison, Authority, Secretariat, Viewer, Ingest}
 }
 
 // Valid reports whether r is one of the roles.
 func (r Role) Valid() bool {
 	switch r {
-	case Admin, Analyst, Liaison, Authority, Viewer, Ingest:
+	case Admin, Analyst, Liaison, Authority, Secretariat, Viewer, Ingest:
 		return true
 	}
 	return false
@@ -81,12 +84,15 @@ const (
 	Verify          Permission = "verify"            // verify a finding (analyst)
 	Determine       Permission = "determine"         // determine a violation (authority)
 	ActOnObligation Permission = "act_on_obligation" // act on an obligation (liaison)
+	ManageRegistry  Permission = "manage_registry"   // keep guarantors, instruments and commitments
+	ManageWebhooks  Permission = "manage_webhooks"   // register webhooks and read their delivery log
 )
 
 // Permissions returns every permission, in the order of the package
 // documentation's table. It returns a new slice each time.
 func Permissions() []Permission {
-	return []Permission{ReadRecords, ReadLog, IngestRecords, ManageSensors, ManageTerms, ManageUsers, Verify, Determine, ActOnObligation}
+	return []Permission{ReadRecords, ReadLog, IngestRecords, ManageSensors, ManageTerms, ManageUsers, Verify, Determine, ActOnObligation,
+		ManageRegistry, ManageWebhooks}
 }
 
 // RolePermissions returns the permissions that r grants, in the order of
@@ -94,13 +100,15 @@ func Permissions() []Permission {
 func RolePermissions(r Role) []Permission {
 	switch r {
 	case Admin:
-		return []Permission{ReadRecords, ReadLog, IngestRecords, ManageSensors, ManageTerms, ManageUsers}
+		return []Permission{ReadRecords, ReadLog, IngestRecords, ManageSensors, ManageTerms, ManageUsers, ManageRegistry, ManageWebhooks}
 	case Analyst:
 		return []Permission{ReadRecords, ReadLog, IngestRecords, Verify}
 	case Liaison:
 		return []Permission{ReadRecords, ReadLog, ActOnObligation}
 	case Authority:
 		return []Permission{ReadRecords, ReadLog, Determine}
+	case Secretariat:
+		return []Permission{ReadRecords, ReadLog, ManageRegistry}
 	case Viewer:
 		return []Permission{ReadRecords, ReadLog}
 	case Ingest:

@@ -14,18 +14,20 @@ func TestAllowedMatrix(t *testing.T) {
 		n = false
 	)
 	tests := []struct {
-		p                                                    Permission
-		admin, analyst, liaison, authority, viewer, ingestor bool
+		p                                                                 Permission
+		admin, analyst, liaison, authority, secretariat, viewer, ingestor bool
 	}{
-		{ReadRecords, y, y, y, y, y, n},
-		{ReadLog, y, y, y, y, y, y},
-		{IngestRecords, y, y, n, n, n, y},
-		{ManageSensors, y, n, n, n, n, n},
-		{ManageTerms, y, n, n, n, n, n},
-		{ManageUsers, y, n, n, n, n, n},
-		{Verify, n, y, n, n, n, n},
-		{Determine, n, n, n, y, n, n},
-		{ActOnObligation, n, n, y, n, n, n},
+		{ReadRecords, y, y, y, y, y, y, n},
+		{ReadLog, y, y, y, y, y, y, y},
+		{IngestRecords, y, y, n, n, n, n, y},
+		{ManageSensors, y, n, n, n, n, n, n},
+		{ManageTerms, y, n, n, n, n, n, n},
+		{ManageUsers, y, n, n, n, n, n, n},
+		{Verify, n, y, n, n, n, n, n},
+		{Determine, n, n, n, y, n, n, n},
+		{ActOnObligation, n, n, y, n, n, n, n},
+		{ManageRegistry, y, n, n, n, y, n, n},
+		{ManageWebhooks, y, n, n, n, n, n, n},
 	}
 	if len(tests) != len(Permissions()) {
 		t.Fatalf("the table has %d permissions, Permissions %d", len(tests), len(Permissions()))
@@ -34,7 +36,7 @@ func TestAllowedMatrix(t *testing.T) {
 		if Permissions()[i] != tc.p {
 			t.Errorf("Permissions()[%d] = %s, want %s (the table's order)", i, Permissions()[i], tc.p)
 		}
-		want := map[Role]bool{Admin: tc.admin, Analyst: tc.analyst, Liaison: tc.liaison, Authority: tc.authority, Viewer: tc.viewer, Ingest: tc.ingestor}
+		want := map[Role]bool{Admin: tc.admin, Analyst: tc.analyst, Liaison: tc.liaison, Authority: tc.authority, Secretariat: tc.secretariat, Viewer: tc.viewer, Ingest: tc.ingestor}
 		if len(want) != len(Roles()) {
 			t.Fatalf("the table has %d roles, Roles %d", len(want), len(Roles()))
 		}
@@ -64,7 +66,7 @@ func TestAllowedCombinations(t *testing.T) {
 		{[]Role{Admin, Analyst}, Verify, true},
 		{[]Role{Admin, Analyst}, ManageUsers, true},
 		{[]Role{Admin}, "delete_everything", false},
-		{[]Role{Admin, Analyst, Liaison, Authority, Viewer, Ingest}, "", false},
+		{[]Role{Admin, Analyst, Liaison, Authority, Secretariat, Viewer, Ingest}, "", false},
 	}
 	for _, tc := range tests {
 		if got := Allowed(tc.roles, tc.p); got != tc.want {
@@ -108,7 +110,7 @@ func TestParseRoles(t *testing.T) {
 		{"admin", []Role{Admin}, ""},
 		{" liaison , authority ", []Role{Liaison, Authority}, ""},
 		{"ingest,ingest,viewer", []Role{Ingest, Viewer}, ""},
-		{"admin,analyst,liaison,authority,viewer,ingest", Roles(), ""},
+		{"admin,analyst,liaison,authority,secretariat,viewer,ingest", Roles(), ""},
 		{"", nil, ""},
 		{"  ", nil, ""},
 		{"analyst,superuser", nil, `unknown role "superuser"`},
@@ -128,7 +130,7 @@ func TestParseRoles(t *testing.T) {
 			t.Errorf("ParseRoles(%q) = %v, %v, want %v", tc.in, got, err, tc.want)
 		}
 	}
-	if _, err := ParseRoles("x"); err == nil || !strings.Contains(err.Error(), "admin, analyst, liaison, authority, viewer, ingest") {
+	if _, err := ParseRoles("x"); err == nil || !strings.Contains(err.Error(), "admin, analyst, liaison, authority, secretariat, viewer, ingest") {
 		t.Errorf("the error for an unknown role does not list the roles: %v", err)
 	}
 }
