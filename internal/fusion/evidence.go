@@ -77,6 +77,8 @@ type Evidence struct {
 	CRLB [2][2]float64
 	// WeaponClass is the terms' weapon class the source named, if any.
 	WeaponClass string
+	// Casualties are the casualties the source reported, nil when none.
+	Casualties *observe.Casualties
 	// Label is the evidence's releasability.
 	Label label.Label
 	// Observations are the ids of the observations it rests on: the
@@ -147,6 +149,7 @@ func FromObservation(o observe.Observation) (Evidence, bool) {
 		Position:    geo.LonLat{Lon: o.Location.Lon, Lat: o.Location.Lat},
 		Cov:         [2][2]float64{{sigma * sigma, 0}, {0, sigma * sigma}},
 		WeaponClass: o.WeaponClass(),
+		Casualties:  o.Casualties(),
 		Label:       o.Releasability, Observations: []string{o.ID},
 	}, true
 }

@@ -209,6 +209,20 @@ func TestFromObservation(t *testing.T) {
 			t.Errorf("a report of %s has role %q, want %q", tc.event, e.Role, tc.want)
 		}
 	}
+	killed, wounded := 1, 2
+	for _, tc := range []struct {
+		name string
+		o    observe.Observation
+	}{
+		{"report", observe.Observation{Kind: observe.KindReport, Report: &observe.Report{Observer: &observer, Casualties: &observe.Casualties{Killed: &killed}}}},
+		{"osint", observe.Observation{Kind: observe.KindOSINT, OSINT: &observe.OSINT{Casualties: &observe.Casualties{Wounded: &wounded, Civilian: true}}}},
+	} {
+		o := report
+		o.Kind, o.Report, o.OSINT = tc.o.Kind, tc.o.Report, tc.o.OSINT
+		if e, _ := FromObservation(o); e.Casualties != o.Casualties() || e.Casualties == nil {
+			t.Errorf("the evidence of a %s has casualties %+v, want the observation's %+v", tc.name, e.Casualties, o.Casualties())
+		}
+	}
 	acoustic := report
 	acoustic.Kind, acoustic.Report, acoustic.Acoustic = observe.KindAcoustic, nil, &observe.Acoustic{SensorID: "AS-1"}
 	if _, ok := FromObservation(acoustic); ok {

@@ -463,7 +463,7 @@ func (e *Engine) report(in fusion.Incident) Incident {
 	for _, ev := range in.Evidence {
 		el, _ := geo.EllipseFromCov(ev.Cov, 0.95) // evidence covariances are positive definite
 		x := Evidence{ID: ev.ID, Role: ev.Role, Source: ev.Source, Grading: ev.Grading, WeaponClass: ev.WeaponClass,
-			Time: ev.Time, Position: ev.Position, Ellipse95: el, Observations: ev.Observations}
+			Casualties: ev.Casualties, Time: ev.Time, Position: ev.Position, Ellipse95: el, Observations: ev.Observations}
 		if ev.CRLB != ([2][2]float64{}) {
 			if c, err := geo.EllipseFromCov(ev.CRLB, 0.95); err == nil {
 				x.CRLB95 = &c
@@ -472,6 +472,7 @@ func (e *Engine) report(in fusion.Incident) Incident {
 		rep.Evidence = append(rep.Evidence, x)
 	}
 	rep.WeaponClass = weaponClass(in.Evidence)
+	rep.Casualties = casualties(in.Evidence, nil)
 	here := rep.Location
 	switch in.Role {
 	case fusion.RoleOrigin:
@@ -491,6 +492,7 @@ func (e *Engine) report(in fusion.Incident) Incident {
 			if l, err := label.MostRestrictive(e.cfg.Scheme, in.Label, other.Label); err == nil {
 				rep.Label = l
 			}
+			rep.Casualties = casualties(other.Evidence, rep.Casualties)
 		}
 	}
 	origin := in
@@ -541,6 +543,43 @@ func weaponClass(evidence []fusion.Evidence) string {
 		}
 	}
 	return best
+}
+
+// casualties adds the casualties the evidence reports to those known (nil
+// for none): the largest killed and the largest wounded figure, as sources
+// that report one event each give its toll and are not summed, and
+// civilian when any says so. It is nil when none reports casualties.
+func casualties(evidence []fusion.Evidence, known *observe.Casualties) *observe.Casualties {
+	out := known
+	for _, e := range evidence {
+		c := e.Casualties
+		if c == nil {
+			continue
+		}
+		if out == nil {
+			out = &observe.Casualties{}
+		} else if out == known {
+			cp := *known
+			out = &cp
+		}
+		out.Killed = larger(out.Killed, c.Killed)
+		out.Wounded = larger(out.Wounded, c.Wounded)
+		out.Civilian = out.Civilian || c.Civilian
+	}
+	return out
+}
+
+// larger returns the larger of two figures, either of which may be unknown
+// (nil); nil only when both are.
+func larger(a, b *int) *int {
+	switch {
+	case b == nil:
+		return a
+	case a == nil || *b > *a:
+		n := *b
+		return &n
+	}
+	return a
 }
 
 // attribute attributes the origin of fire, or the location of equipment,

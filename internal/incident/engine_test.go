@@ -347,3 +347,105 @@ func TestWeakOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestCasualties checks that an incident carries the largest figures its
+// sources report, not their sum, and civilian when any says so; and that
+// the origin of a fire carries the casualties reported where it landed.
+func TestCasualties(t *testing.T) {
+	n := func(v int) *int { return &v }
+	withCasualties := func(o observe.Observation, c *observe.Casualties) observe.Observation {
+		switch {
+		case o.Report != nil:
+			r := *o.Report
+			r.Casualties = c
+			o.Report = &r
+		case o.OSINT != nil:
+			x := *o.OSINT
+			x.Casualties = c
+			o.OSINT = &x
+		}
+		return o
+	}
+	osint := func(id string, p geo.LonLat, when time.Duration) observe.Observation {
+		return observe.Observation{ID: id, Kind: observe.KindOSINT, Source: observe.Source{ID: "press", Type: observe.SourceOSINT, Grading: "C3"},
+			ObservedAt: t0.Add(when), TimeUncertainty: 10 * time.Minute, Location: observe.Point{Lon: p.Lon, Lat: p.Lat}, LocationUncertaintyM: 500,
+			Releasability: label.PublicLabel(), OSINT: &observe.OSINT{URL: "https://news.example.org/a", Claim: "Shelling of the village."}}
+	}
+	impact, origin := at(5, 1), at(-8, 0)
+	tests := []struct {
+		name string
+		obs  []observe.Observation
+		// id is the incident to check, linked the incident it is linked
+		// to ("" when every observation is its own); want its casualties
+		// and wantJSON their JSON ("" for none).
+		id, linked string
+		want       *observe.Casualties
+		wantJSON   string
+	}{
+		{"none reported", []observe.Observation{
+			report("b1", "patrol-1", observe.EventBurst, impact, 0, 150, time.Second),
+		}, "inc-b1", "", nil, ""},
+		{"two sources of one event: the largest, not the sum", []observe.Observation{
+			withCasualties(report("b1", "patrol-1", observe.EventBurst, impact, 0, 150, time.Second), &observe.Casualties{Killed: n(2), Wounded: n(3)}),
+			withCasualties(report("b2", "patrol-2", observe.EventBurst, impact, 10*time.Second, 150, time.Second), &observe.Casualties{Killed: n(1), Wounded: n(5), Civilian: true}),
+		}, "inc-b1", "", &observe.Casualties{Killed: n(2), Wounded: n(5), Civilian: true}, `{"killed":2,"wounded":5,"civilian":true}`},
+		{"one gives killed, another wounded", []observe.Observation{
+			withCasualties(report("b1", "patrol-1", observe.EventBurst, impact, 0, 150, time.Second), &observe.Casualties{Killed: n(1)}),
+			withCasualties(osint("o1", impact, 5*time.Minute), &observe.Casualties{Wounded: n(4)}),
+		}, "inc-b1", "", &observe.Casualties{Killed: n(1), Wounded: n(4)}, `{"killed":1,"wounded":4}`},
+		{"none killed is a figure", []observe.Observation{
+			withCasualties(report("b1", "patrol-1", observe.EventBurst, impact, 0, 150, time.Second), &observe.Casualties{Killed: n(0)}),
+		}, "inc-b1", "", &observe.Casualties{Killed: n(0)}, `{"killed":0}`},
+		{"the origin carries its impact's", []observe.Observation{
+			report("s1", "patrol-1", observe.EventShot, origin, 0, 150, time.Second),
+			withCasualties(report("b1", "patrol-2", observe.EventBurst, impact, 40*time.Second, 150, time.Second), &observe.Casualties{Wounded: n(2), Civilian: true}),
+		}, "inc-s1", "inc-b1", &observe.Casualties{Wounded: n(2), Civilian: true}, `{"wounded":2,"civilian":true}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := run(t, newEngine(t, Config{}), tc.obs)
+			in, ok := got[tc.id]
+			if !ok {
+				t.Fatalf("no incident %s among %v", tc.id, keys(got))
+			}
+			if in.Linked != tc.linked {
+				t.Fatalf("%s linked to %q, want %q", tc.id, in.Linked, tc.linked)
+			}
+			if tc.linked == "" && len(in.Observations()) != len(tc.obs) {
+				t.Fatalf("%s rests on %v, want every observation", tc.id, in.Observations())
+			}
+			if fmt.Sprint(casualtyFigures(in.Casualties)) != fmt.Sprint(casualtyFigures(tc.want)) {
+				t.Errorf("casualties %v, want %v", casualtyFigures(in.Casualties), casualtyFigures(tc.want))
+			}
+			b, err := in.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var f struct {
+				Properties struct {
+					Casualties json.RawMessage `json:"casualties"`
+				} `json:"properties"`
+			}
+			if err := json.Unmarshal(b, &f); err != nil {
+				t.Fatal(err)
+			}
+			if string(f.Properties.Casualties) != tc.wantJSON {
+				t.Errorf("JSON casualties %s, want %s", f.Properties.Casualties, tc.wantJSON)
+			}
+		})
+	}
+}
+
+// casualtyFigures renders casualties for comparison, "-" for an unknown figure.
+func casualtyFigures(c *observe.Casualties) string {
+	if c == nil {
+		return "none"
+	}
+	fig := func(n *int) string {
+		if n == nil {
+			return "-"
+		}
+		return fmt.Sprint(*n)
+	}
+	return fmt.Sprintf("killed %s wounded %s civilian %t", fig(c.Killed), fig(c.Wounded), c.Civilian)
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/guarantor-project/guarantor/internal/fusion"
 	"github.com/guarantor-project/guarantor/internal/geo"
 	"github.com/guarantor-project/guarantor/internal/label"
+	"github.com/guarantor-project/guarantor/internal/observe"
 )
 
 // Incident is one incident as guarantor reports it.
@@ -37,7 +38,13 @@ type Incident struct {
 	// WeaponClass is the weapon class its sources named most often (the
 	// first named of equals), empty when none did.
 	WeaponClass string
-	Start, End  time.Time
+	// Casualties are the casualties its evidence reports, and the linked
+	// incident's (the casualties of one fire): the largest killed and the
+	// largest wounded figure any piece gives, since sources reporting one
+	// event are not summed, and civilian when any says so. Nil when none
+	// reports casualties.
+	Casualties *observe.Casualties
+	Start, End time.Time
 	// Location is where its own evidence places it.
 	Location Site
 	// Origin and Impact are where the fire came from and where it landed,
@@ -80,7 +87,9 @@ type Evidence struct {
 	Source      string
 	Grading     string
 	WeaponClass string
-	Time        time.Time
+	// Casualties are the casualties this piece reports, nil when none.
+	Casualties *observe.Casualties
+	Time       time.Time
 	// Position and Ellipse95 are where this piece alone places the event.
 	Position  geo.LonLat
 	Ellipse95 geo.Ellipse
@@ -172,6 +181,7 @@ type (
 		Class        fusion.Class       `json:"class,omitempty"`
 		Role         fusion.Role        `json:"role,omitempty"`
 		WeaponClass  string             `json:"weapon_class,omitempty"`
+		Casualties   *casualtiesJSON    `json:"casualties,omitempty"`
 		Start        *time.Time         `json:"start,omitempty"`
 		End          *time.Time         `json:"end,omitempty"`
 		Location     *siteJSON          `json:"location,omitempty"`
@@ -196,16 +206,22 @@ type (
 		AzimuthDeg float64 `json:"azimuth_deg"`
 	}
 	evidenceJSON struct {
-		ID           string       `json:"id"`
-		Role         fusion.Role  `json:"role"`
-		Source       string       `json:"source"`
-		Grading      string       `json:"grading,omitempty"`
-		WeaponClass  string       `json:"weapon_class,omitempty"`
-		Time         time.Time    `json:"time"`
-		Position     [2]float64   `json:"position"`
-		Ellipse95    ellipseJSON  `json:"ellipse_95"`
-		CRLB95       *ellipseJSON `json:"crlb_95,omitempty"`
-		Observations []string     `json:"observations"`
+		ID           string          `json:"id"`
+		Role         fusion.Role     `json:"role"`
+		Source       string          `json:"source"`
+		Grading      string          `json:"grading,omitempty"`
+		WeaponClass  string          `json:"weapon_class,omitempty"`
+		Casualties   *casualtiesJSON `json:"casualties,omitempty"`
+		Time         time.Time       `json:"time"`
+		Position     [2]float64      `json:"position"`
+		Ellipse95    ellipseJSON     `json:"ellipse_95"`
+		CRLB95       *ellipseJSON    `json:"crlb_95,omitempty"`
+		Observations []string        `json:"observations"`
+	}
+	casualtiesJSON struct {
+		Killed   *int `json:"killed,omitempty"`
+		Wounded  *int `json:"wounded,omitempty"`
+		Civilian bool `json:"civilian,omitempty"`
 	}
 	attributionJSON struct {
 		Of                     string                        `json:"of,omitempty"`
@@ -240,6 +256,7 @@ func (in Incident) MarshalJSON() ([]byte, error) {
 	start, end := in.Start.UTC(), in.End.UTC()
 	p := &f.Properties
 	p.Class, p.Role, p.WeaponClass, p.Start, p.End, p.Linked, p.Terms = in.Class, in.Role, in.WeaponClass, &start, &end, in.Linked, in.Terms
+	p.Casualties = casualtiesOf(in.Casualties)
 	p.Location, p.Origin, p.Impact = site(&in.Location), site(in.Origin), site(in.Impact)
 	p.Location.Incident = ""
 	conf := in.Confidence
@@ -260,7 +277,8 @@ func (in Incident) MarshalJSON() ([]byte, error) {
 	}
 	p.Attribution = aj
 	for _, e := range in.Evidence {
-		ej := evidenceJSON{ID: e.ID, Role: e.Role, Source: e.Source, Grading: e.Grading, WeaponClass: e.WeaponClass, Time: e.Time.UTC(),
+		ej := evidenceJSON{ID: e.ID, Role: e.Role, Source: e.Source, Grading: e.Grading, WeaponClass: e.WeaponClass,
+			Casualties: casualtiesOf(e.Casualties), Time: e.Time.UTC(),
 			Position: lonLat(e.Position), Ellipse95: ellipse(e.Ellipse95), Observations: e.Observations}
 		if e.CRLB95 != nil {
 			c := ellipse(*e.CRLB95)
@@ -270,6 +288,14 @@ func (in Incident) MarshalJSON() ([]byte, error) {
 	}
 	p.Observations = in.Observations()
 	return json.Marshal(f)
+}
+
+// casualtiesOf is the JSON form of casualties, nil for none.
+func casualtiesOf(c *observe.Casualties) *casualtiesJSON {
+	if c == nil {
+		return nil
+	}
+	return &casualtiesJSON{Killed: c.Killed, Wounded: c.Wounded, Civilian: c.Civilian}
 }
 
 func site(s *Site) *siteJSON {

@@ -171,6 +171,9 @@ func checkReport(r Report, c Checks, add adder) {
 	if r.WeaponClass != "" {
 		checkWeaponClass(p+"weapon_class", r.WeaponClass, c, add)
 	}
+	if r.Casualties != nil {
+		checkCasualties(p+"casualties", *r.Casualties, add)
+	}
 	if len(r.Text) > MaxTextLen {
 		add(p+"text", "longer than %d bytes", MaxTextLen)
 	}
@@ -237,6 +240,26 @@ func checkOSINT(o OSINT, add adder) {
 		add(p+"claim", "required: what the item claims happened")
 	} else if len(o.Claim) > MaxTextLen {
 		add(p+"claim", "longer than %d bytes", MaxTextLen)
+	}
+	if o.Casualties != nil {
+		checkCasualties(p+"casualties", *o.Casualties, add)
+	}
+}
+
+// checkCasualties checks reported casualties: at least one figure, each
+// between 0 and MaxCasualties.
+func checkCasualties(field string, c Casualties, add adder) {
+	if c.Killed == nil && c.Wounded == nil {
+		add(field, "required: killed, wounded or both")
+	}
+	figures := []struct {
+		name string
+		n    *int
+	}{{"killed", c.Killed}, {"wounded", c.Wounded}}
+	for _, f := range figures {
+		if f.n != nil && (*f.n < 0 || *f.n > MaxCasualties) {
+			add(field+"."+f.name, "must be between 0 and %d, got %d", MaxCasualties, *f.n)
+		}
 	}
 }
 

@@ -105,9 +105,24 @@ type Report struct {
 	Observer *[2]float64 `json:"observer"`
 	// WeaponClass is set when the monitor identified the weapon class.
 	WeaponClass string `json:"weapon_class,omitempty"`
+	// Casualties are the casualties the monitor reports, if any.
+	Casualties *Casualties `json:"casualties,omitempty"`
 	// Text is the monitor's narrative.
 	Text string `json:"text,omitempty"`
 }
+
+// Casualties are the people a source reports killed or wounded by the
+// event. At least one of Killed and Wounded is given; a figure not given
+// is not known, which is not the same as none.
+type Casualties struct {
+	Killed  *int `json:"killed,omitempty"`
+	Wounded *int `json:"wounded,omitempty"`
+	// Civilian is true when the casualties reported are civilians.
+	Civilian bool `json:"civilian,omitzero"`
+}
+
+// MaxCasualties bounds each casualty figure of an observation.
+const MaxCasualties = 100_000
 
 // Means is how a monitor observed an event.
 type Means string
@@ -187,6 +202,8 @@ type OSINT struct {
 	URL         string     `json:"url"`
 	Claim       string     `json:"claim"`
 	PublishedAt *time.Time `json:"published_at,omitempty"`
+	// Casualties are the casualties the item reports, if any.
+	Casualties *Casualties `json:"casualties,omitempty"`
 }
 
 // Sensor is a registered fixed sensor, used to locate acoustic detections.
@@ -232,4 +249,16 @@ func (o Observation) WeaponClass() string {
 		return o.Imagery.WeaponClass
 	}
 	return ""
+}
+
+// Casualties returns the casualties the observation reports, or nil when
+// it reports none.
+func (o Observation) Casualties() *Casualties {
+	switch {
+	case o.Report != nil:
+		return o.Report.Casualties
+	case o.OSINT != nil:
+		return o.OSINT.Casualties
+	}
+	return nil
 }

@@ -25,26 +25,47 @@ func validAcoustic() Observation {
 
 func TestRoundTrip(t *testing.T) {
 	alt := 180.0
-	o := validAcoustic()
-	o.Location.Alt = &alt
-	b, err := Marshal(o)
-	if err != nil {
-		t.Fatal(err)
+	withAlt := validAcoustic()
+	withAlt.Location.Alt = &alt
+	report := validAcoustic()
+	report.Kind, report.Acoustic = KindReport, nil
+	report.Report = &Report{Means: MeansPatrolSaw, EventType: EventBurst, Count: 2, Observer: &[2]float64{37, 48},
+		Casualties: &Casualties{Killed: n(0), Wounded: n(3), Civilian: true}}
+	osint := validAcoustic()
+	osint.Kind, osint.Acoustic = KindOSINT, nil
+	osint.OSINT = &OSINT{URL: "https://news.example.org/a", Claim: "Two soldiers were killed.", Casualties: &Casualties{Killed: n(2)}}
+	tests := []struct {
+		name string
+		o    Observation
+	}{
+		{"acoustic with altitude", withAlt},
+		{"report with casualties", report},
+		{"osint with casualties", osint},
 	}
-	back, errs := Decode(b, Checks{})
-	if len(errs) > 0 {
-		t.Fatalf("decode own output: %v", errs)
-	}
-	if !reflect.DeepEqual(back, o) {
-		t.Errorf("round trip changed the observation:\n got %+v\nwant %+v", back, o)
-	}
-	b2, _ := Marshal(back)
-	if string(b) != string(b2) {
-		t.Errorf("canonical bytes differ after a round trip:\n%s\n%s", b, b2)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := Marshal(tc.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, errs := Decode(b, Checks{})
+			if len(errs) > 0 {
+				t.Fatalf("decode own output: %v", errs)
+			}
+			if !reflect.DeepEqual(back, tc.o) {
+				t.Errorf("round trip changed the observation:\n got %+v\nwant %+v", back, tc.o)
+			}
+			b2, _ := Marshal(back)
+			if string(b) != string(b2) {
+				t.Errorf("canonical bytes differ after a round trip:\n%s\n%s", b, b2)
+			}
+		})
 	}
 }
 
 func f(v float64) *float64 { return &v }
+
+func n(v int) *int { return &v }
 
 func TestCheck(t *testing.T) {
 	now := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
@@ -119,6 +140,43 @@ func TestCheck(t *testing.T) {
 			o.Kind, o.Acoustic = KindOSINT, nil
 			o.OSINT = &OSINT{URL: "javascript:alert(1)", Claim: "x"}
 		}, "properties.osint.url"},
+		{"report with casualties", func(o *Observation) {
+			o.Kind, o.Acoustic = KindReport, nil
+			o.Report = &Report{Means: MeansPatrolSaw, EventType: EventBurst, Count: 1, Observer: &[2]float64{37, 48},
+				Casualties: &Casualties{Killed: n(1), Wounded: n(4), Civilian: true}}
+		}, ""},
+		{"report with none killed", func(o *Observation) {
+			o.Kind, o.Acoustic = KindReport, nil
+			o.Report = &Report{Means: MeansPatrolSaw, EventType: EventBurst, Count: 1, Observer: &[2]float64{37, 48},
+				Casualties: &Casualties{Killed: n(0)}}
+		}, ""},
+		{"report casualties negative", func(o *Observation) {
+			o.Kind, o.Acoustic = KindReport, nil
+			o.Report = &Report{Means: MeansPatrolSaw, EventType: EventBurst, Count: 1, Observer: &[2]float64{37, 48},
+				Casualties: &Casualties{Killed: n(-1)}}
+		}, "properties.report.casualties.killed"},
+		{"report casualties too many", func(o *Observation) {
+			o.Kind, o.Acoustic = KindReport, nil
+			o.Report = &Report{Means: MeansPatrolSaw, EventType: EventBurst, Count: 1, Observer: &[2]float64{37, 48},
+				Casualties: &Casualties{Wounded: n(MaxCasualties + 1)}}
+		}, "properties.report.casualties.wounded"},
+		{"report casualties without figures", func(o *Observation) {
+			o.Kind, o.Acoustic = KindReport, nil
+			o.Report = &Report{Means: MeansPatrolSaw, EventType: EventBurst, Count: 1, Observer: &[2]float64{37, 48},
+				Casualties: &Casualties{Civilian: true}}
+		}, "properties.report.casualties"},
+		{"osint with casualties", func(o *Observation) {
+			o.Kind, o.Acoustic = KindOSINT, nil
+			o.OSINT = &OSINT{URL: "https://x.org", Claim: "c", Casualties: &Casualties{Wounded: n(2), Civilian: true}}
+		}, ""},
+		{"osint casualties negative", func(o *Observation) {
+			o.Kind, o.Acoustic = KindOSINT, nil
+			o.OSINT = &OSINT{URL: "https://x.org", Claim: "c", Casualties: &Casualties{Killed: n(1), Wounded: n(-2)}}
+		}, "properties.osint.casualties.wounded"},
+		{"osint casualties empty", func(o *Observation) {
+			o.Kind, o.Acoustic = KindOSINT, nil
+			o.OSINT = &OSINT{URL: "https://x.org", Claim: "c", Casualties: &Casualties{}}
+		}, "properties.osint.casualties"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -163,6 +221,11 @@ func TestDecodeErrors(t *testing.T) {
 		{"fraction for a count", strings.Replace(string(okReport), `"count":3`, `"count":1.5`, 1), "properties.report.count"},
 		{"array for an object", strings.Replace(string(good), `"acoustic":{`, `"acoustic":[{`, 1), "properties.acoustic"},
 		{"numeric id", strings.Replace(string(good), `"id":"as-1"`, `"id":42`, 1), ""},
+		{"fraction of casualties", strings.Replace(string(okReport), `"count":3`, `"count":3,"casualties":{"killed":1.5}`, 1), "properties.report.casualties.killed"},
+		{"casualties as a number", strings.Replace(string(okReport), `"count":3`, `"count":3,"casualties":2`, 1), "properties.report.casualties"},
+		{"unknown casualty member", strings.Replace(string(okReport), `"count":3`, `"count":3,"casualties":{"killed":1,"missing":2}`, 1), "properties.report.casualties.missing"},
+		{"civilian not a boolean", strings.Replace(string(okReport), `"count":3`, `"count":3,"casualties":{"killed":1,"civilian":"yes"}`, 1), "properties.report.casualties.civilian"},
+		{"casualties without figures", strings.Replace(string(okReport), `"count":3`, `"count":3,"casualties":{"civilian":true}`, 1), "properties.report.casualties"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -34,10 +34,16 @@ type (
 		DistanceM       float64           `json:"distance_m,omitempty"`
 		WithdrawalM     float64           `json:"withdrawal_m,omitempty"`
 		DepthM          float64           `json:"depth_m,omitempty"`
+		Casualties      *casualtiesJSON   `json:"casualties,omitempty"`
 		Confidence      fusion.Confidence `json:"confidence"`
 		Label           label.Label       `json:"releasability"`
 		Reason          string            `json:"reason"`
 		Observations    []string          `json:"observations"`
+	}
+	casualtiesJSON struct {
+		Killed   *int `json:"killed,omitempty"`
+		Wounded  *int `json:"wounded,omitempty"`
+		Civilian bool `json:"civilian,omitempty"`
 	}
 )
 
@@ -52,6 +58,9 @@ func (c Candidate) MarshalJSON() ([]byte, error) {
 		Confidence: c.Confidence, Label: c.Label, Reason: c.Reason, Observations: c.Observations,
 	}
 	p.Confidence.Score = r(p.Confidence.Score, 4)
+	if cs := c.Casualties; cs != nil {
+		p.Casualties = &casualtiesJSON{Killed: cs.Killed, Wounded: cs.Wounded, Civilian: cs.Civilian}
+	}
 	if c.Party != "" {
 		p.Party = &c.Party
 	}

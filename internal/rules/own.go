@@ -38,9 +38,10 @@ const costLimit = 100_000
 // located), party ("" when not attributable), probability,
 // signed_distance_m, zones (list), zone_probabilities (map),
 // confidence ("single_source", "corroborated"), sources (independent
-// sources), score, and observations (their number). terms is a map with:
-// id, version, buffer_half_width_m, and withdrawal_m (a map from weapon
-// class to its withdrawal distance).
+// sources), score, observations (their number), and killed, wounded and
+// civilian (the casualties reported: 0 and false when none). terms is a
+// map with: id, version, buffer_half_width_m, and withdrawal_m (a map from
+// weapon class to its withdrawal distance).
 func Compile(t terms.Terms) (*Set, error) {
 	env, err := cel.NewEnv(
 		cel.Variable("incident", cel.MapType(cel.StringType, cel.DynType)),
@@ -150,6 +151,9 @@ func incidentVars(in incident.Incident) map[string]any {
 		"confidence": string(in.Confidence.Level), "sources": int64(in.Confidence.IndependentSources), "score": in.Confidence.Score,
 		"observations": int64(len(in.Observations())),
 	}
+	killed, wounded := figures(in.Casualties)
+	v["killed"], v["wounded"] = int64(killed), int64(wounded)
+	v["civilian"] = in.Casualties != nil && in.Casualties.Civilian
 	if in.Origin != nil {
 		v["origin"] = map[string]any{"lon": in.Origin.Position.Lon, "lat": in.Origin.Position.Lat}
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/attribution"
@@ -21,6 +22,7 @@ import (
 	"github.com/guarantor-project/guarantor/internal/geo"
 	"github.com/guarantor-project/guarantor/internal/incident"
 	"github.com/guarantor-project/guarantor/internal/label"
+	"github.com/guarantor-project/guarantor/internal/observe"
 	"github.com/guarantor-project/guarantor/internal/terms"
 )
 
@@ -78,6 +80,9 @@ type Candidate struct {
 	DistanceM   float64
 	WithdrawalM float64
 	DepthM      float64
+	// Casualties are the incident's (incident.Incident.Casualties), nil
+	// when none were reported; they raise the severity (CasualtySeverity).
+	Casualties *observe.Casualties
 	// Observations, Confidence and Label are the incident's.
 	Observations []string
 	Confidence   fusion.Confidence
@@ -154,10 +159,67 @@ func (s *Set) finish(cand Candidate, in incident.Incident, c Context) Candidate 
 	if cand.Clause == "" {
 		cand.Clause = s.clauseFor(cand.Type)
 	}
+	if in.Casualties != nil {
+		cand.Casualties = in.Casualties
+		if floor := CasualtySeverity(in.Casualties); floor.rank() > cand.Severity.rank() {
+			cand.Severity = floor
+		}
+		if say := casualtySentence(in.Casualties); say != "" {
+			cand.Reason += " " + say
+		}
+	}
 	if cand.Party != "" && c.Recent != nil && c.Recent(cand.Type, cand.Party, cand.Time)+1 >= RepeatedEvents {
 		cand.Severity = cand.Severity.raise()
 	}
 	return cand
+}
+
+// CasualtySeverity is the least severity of a candidate whose incident
+// reports casualties c: major when anyone was killed, serious when anyone
+// was wounded, and minor (no floor) otherwise.
+func CasualtySeverity(c *observe.Casualties) Severity {
+	killed, wounded := figures(c)
+	switch {
+	case killed > 0:
+		return Major
+	case wounded > 0:
+		return Serious
+	}
+	return Minor
+}
+
+// figures returns the killed and wounded of c, 0 for a figure not given.
+func figures(c *observe.Casualties) (killed, wounded int) {
+	if c == nil {
+		return 0, 0
+	}
+	if c.Killed != nil {
+		killed = *c.Killed
+	}
+	if c.Wounded != nil {
+		wounded = *c.Wounded
+	}
+	return killed, wounded
+}
+
+// casualtySentence says in a sentence what casualties were reported, ""
+// when c gives no figure.
+func casualtySentence(c *observe.Casualties) string {
+	var parts []string
+	if c.Killed != nil {
+		parts = append(parts, fmt.Sprintf("%d killed", *c.Killed))
+	}
+	if c.Wounded != nil {
+		parts = append(parts, fmt.Sprintf("%d wounded", *c.Wounded))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	s := "Casualties reported: " + strings.Join(parts, ", ")
+	if c.Civilian {
+		s += " (civilians)"
+	}
+	return s + "."
 }
 
 // clauseFor returns the first clause that forbids a violation type.

@@ -313,6 +313,103 @@ func TestRepeatedRaisesSeverity(t *testing.T) {
 	}
 }
 
+func TestCasualtiesRaiseSeverity(t *testing.T) {
+	w := newWorld(t)
+	n := func(v int) *int { return &v }
+	sameSide := func() incident.Incident { return w.fireIncident(t, site(at(-8, 0), 50), site(at(-3, 0), 50), "", 1) }
+	across := func() incident.Incident { return w.fireIncident(t, site(at(-8, 0), 50), site(at(4, 0), 50), "", 3) }
+	unresolved := func() incident.Incident { return w.fireIncident(t, site(at(-8, 0), 50), nil, "", 1) }
+	tests := []struct {
+		name       string
+		in         func() incident.Incident
+		typ        string
+		casualties *observe.Casualties
+		want       Severity
+		reasonIn   string // "" for no casualties in the reason
+		wantJSON   string // the candidate's casualties, "" for none
+	}{
+		{"minor fire, no casualties", sameSide, terms.FireSameSide, nil, Minor, "", ""},
+		{"minor fire with wounded", sameSide, terms.FireSameSide, &observe.Casualties{Wounded: n(2)}, Serious, "Casualties reported: 2 wounded.", `{"wounded":2}`},
+		{"minor fire with killed", sameSide, terms.FireSameSide, &observe.Casualties{Killed: n(1), Wounded: n(3)}, Major, "Casualties reported: 1 killed, 3 wounded.", `{"killed":1,"wounded":3}`},
+		{"minor fire with civilians killed", sameSide, terms.FireSameSide, &observe.Casualties{Killed: n(2), Civilian: true}, Major, "2 killed (civilians).", `{"killed":2,"civilian":true}`},
+		{"none killed raises nothing", sameSide, terms.FireSameSide, &observe.Casualties{Killed: n(0)}, Minor, "Casualties reported: 0 killed.", `{"killed":0}`},
+		{"serious fire with wounded stays serious", across, terms.FireAcrossLine, &observe.Casualties{Wounded: n(1)}, Serious, "1 wounded", `{"wounded":1}`},
+		{"serious fire with killed", across, terms.FireAcrossLine, &observe.Casualties{Killed: n(1)}, Major, "1 killed", `{"killed":1}`},
+		{"unresolved fire with wounded", unresolved, terms.FireUnresolved, &observe.Casualties{Wounded: n(5), Civilian: true}, Serious, "5 wounded (civilians)", `{"wounded":5,"civilian":true}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.in()
+			in.Casualties = tc.casualties
+			c := only(t, mustEvaluate(t, w, in), tc.typ)
+			if c.Severity != tc.want {
+				t.Errorf("severity %s, want %s (%s)", c.Severity, tc.want, c.Reason)
+			}
+			if (tc.reasonIn == "" && strings.Contains(c.Reason, "Casualties")) || !strings.Contains(c.Reason, tc.reasonIn) {
+				t.Errorf("reason %q, want one with %q", c.Reason, tc.reasonIn)
+			}
+			b, err := c.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var f struct {
+				Properties struct {
+					Casualties json.RawMessage `json:"casualties"`
+				} `json:"properties"`
+			}
+			if err := json.Unmarshal(b, &f); err != nil {
+				t.Fatal(err)
+			}
+			if string(f.Properties.Casualties) != tc.wantJSON {
+				t.Errorf("JSON casualties %s, want %s", f.Properties.Casualties, tc.wantJSON)
+			}
+		})
+	}
+
+	// Casualties set a floor, and many events still raise above it.
+	w.ctx.Recent = func(string, string, time.Time) int { return RepeatedEvents }
+	in := sameSide()
+	in.Casualties = &observe.Casualties{Wounded: n(1)}
+	if c := only(t, mustEvaluate(t, w, in), terms.FireSameSide); c.Severity != Major {
+		t.Errorf("repeated minor fire with wounded is %s, want major", c.Severity)
+	}
+}
+
+func TestOwnRulesSeeCasualties(t *testing.T) {
+	deadly := terms.Rule{ID: "deadly_fire", Clause: "1", Type: "deadly_fire", Severity: "major",
+		Condition: `incident.class == "fire" && incident.killed > 0`}
+	civilians := terms.Rule{ID: "civilians_hurt", Clause: "1", Type: "civilians_hurt", Severity: "serious",
+		Condition: `incident.civilian && incident.killed + incident.wounded >= 2`}
+	w := newWorld(t, deadly, civilians)
+	n := func(v int) *int { return &v }
+	tests := []struct {
+		name       string
+		casualties *observe.Casualties
+		want       []string // the own rules' candidates
+	}{
+		{"none reported", nil, nil},
+		{"wounded only", &observe.Casualties{Wounded: n(3)}, nil},
+		{"killed", &observe.Casualties{Killed: n(1)}, []string{"deadly_fire"}},
+		{"civilians wounded", &observe.Casualties{Wounded: n(2), Civilian: true}, []string{"civilians_hurt"}},
+		{"civilians killed and wounded", &observe.Casualties{Killed: n(1), Wounded: n(1), Civilian: true}, []string{"deadly_fire", "civilians_hurt"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := w.fireIncident(t, site(at(-8, 0), 50), site(at(-3, 0), 50), "", 1)
+			in.Casualties = tc.casualties
+			var got []string
+			for _, c := range mustEvaluate(t, w, in) {
+				if c.Rule == "deadly_fire" || c.Rule == "civilians_hurt" {
+					got = append(got, c.Rule)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("own rules %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestOwnRules(t *testing.T) {
 	night := terms.Rule{ID: "night_fire", Clause: "4", Type: "night_fire", Severity: "serious",
 		Condition: `incident.class == "fire" && incident.start.getHours() < 5`, Description: "Fire at night, when monitors cannot see."}
