@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,7 +15,9 @@ import (
 
 	"github.com/guarantor-project/guarantor/internal/evaluate"
 	"github.com/guarantor-project/guarantor/internal/incident"
+	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/restriction"
 	"github.com/guarantor-project/guarantor/internal/sim"
 	"github.com/guarantor-project/guarantor/internal/terms"
 )
@@ -64,7 +67,9 @@ detection to its incident. With --json it prints one JSON object.`,
 }
 
 // readScenario reads the files of a scenario directory, checking every
-// observation as the server's ingest does.
+// observation, and every restriction of access when the directory has
+// them, as the server's ingest does. Evaluation does not use the
+// restrictions.
 func readScenario(dir string) (evaluate.Scenario, error) {
 	var sc evaluate.Scenario
 	read := func(name string) ([]byte, error) {
@@ -96,6 +101,9 @@ func readScenario(dir string) (evaluate.Scenario, error) {
 	if err != nil {
 		return sc, fmt.Errorf("read %s: %w", filepath.Join(dir, sim.TruthFile), err)
 	}
+	if err := checkRestrictions(filepath.Join(dir, sim.RestrictionsFile)); err != nil {
+		return sc, err
+	}
 	path := filepath.Join(dir, sim.ObservationsFile)
 	f, err = os.Open(path)
 	if err != nil {
@@ -123,4 +131,32 @@ func readScenario(dir string) (evaluate.Scenario, error) {
 			return sc, fmt.Errorf("read %s: %w", path, err)
 		}
 	}
+}
+
+// checkRestrictions reads a scenario's FeatureCollection of restrictions
+// of access and checks each as POST /api/v1/restrictions does. A missing
+// file, from a simulator that made none, is no error.
+func checkRestrictions(path string) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("read scenario: %w", err)
+	}
+	var fc struct {
+		Type     string            `json:"type"`
+		Features []json.RawMessage `json:"features"`
+	}
+	if err := json.Unmarshal(b, &fc); err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if fc.Type != "FeatureCollection" {
+		return fmt.Errorf("read %s: a FeatureCollection is wanted, the type is %q", path, fc.Type)
+	}
+	for i, f := range fc.Features {
+		if _, err := restriction.Parse(f, label.Scheme{}); err != nil {
+			return fmt.Errorf("%s: feature %d: %w", path, i+1, err)
+		}
+	}
+	return nil
 }

@@ -216,13 +216,29 @@ func TestDemo(t *testing.T) {
 		}
 		res.Body.Close()
 	}
+	// The patrols' restrictions of access are loaded too.
+	res, err := request("GET", s.base+"/api/v1/restrictions?limit=10", token, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		Features []json.RawMessage `json:"features"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&page)
+	res.Body.Close()
+	if res.StatusCode != 200 || err != nil || len(page.Features) == 0 {
+		t.Errorf("GET /api/v1/restrictions after --demo: %d, %d restrictions, %v", res.StatusCode, len(page.Features), err)
+	}
+	if !strings.Contains(s.logs.String(), `"restrictions":`) {
+		t.Errorf("the demo load does not log its restrictions:\n%s", s.logs.String())
+	}
 	if code := s.stop(); code != 0 {
 		t.Fatalf("serve exited %d", code)
 	}
 	s = startServe(t, "--db", db, "--demo")
 	defer s.stop()
-	if !strings.Contains(s.logs.String(), `"msg":"demo data already loaded"`) {
-		t.Errorf("second start did not find the demo data:\n%s", s.logs.String())
+	if !strings.Contains(s.logs.String(), `"msg":"demo data already loaded"`) || !strings.Contains(s.logs.String(), `"restrictions_added":0`) {
+		t.Errorf("second start did not find the demo data, restrictions included:\n%s", s.logs.String())
 	}
 	if code, _, errOut := runCLI(t, nil, "serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--max-body", "0"); code != 2 || !strings.Contains(errOut, "--max-body") {
 		t.Errorf("--max-body 0: %d %q", code, errOut)
@@ -384,7 +400,7 @@ func TestSimulate(t *testing.T) {
 			t.Fatalf("simulate: %d %q %q", code, out, errOut)
 		}
 	}
-	for _, name := range []string{"observations.ndjson", "sensors.json", "terms.yaml", "truth.json"} {
+	for _, name := range []string{"observations.ndjson", "restrictions.geojson", "sensors.json", "terms.yaml", "truth.json"} {
 		a, err := os.ReadFile(filepath.Join(dirA, name))
 		if err != nil {
 			t.Fatal(err)
@@ -400,7 +416,8 @@ func TestSimulate(t *testing.T) {
 }
 
 // TestSimulatedScenarioIngests posts a simulated scenario to a running
-// server exactly as a client would: terms, sensors, then the NDJSON file.
+// server exactly as a client would: terms, sensors, then the NDJSON file,
+// and the restrictions of access of a scenario with a patrols' day.
 func TestSimulatedScenarioIngests(t *testing.T) {
 	dir := t.TempDir()
 	if code, _, errOut := runCLI(t, nil, "simulate", "--seed", "3", "--duration", "2h", "--out", dir); code != 0 {
@@ -412,7 +429,7 @@ func TestSimulatedScenarioIngests(t *testing.T) {
 	defer s.stop()
 	base := s.base
 	post := func(path, ct, file string) map[string]any {
-		f, err := os.Open(filepath.Join(dir, file))
+		f, err := os.Open(file)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -429,8 +446,8 @@ func TestSimulatedScenarioIngests(t *testing.T) {
 		}
 		return r
 	}
-	post("/api/v1/sensors", "application/json", "sensors.json")
-	r := post("/api/v1/observations", "application/x-ndjson", "observations.ndjson")
+	post("/api/v1/sensors", "application/json", filepath.Join(dir, "sensors.json"))
+	r := post("/api/v1/observations", "application/x-ndjson", filepath.Join(dir, "observations.ndjson"))
 	if r["rejected"].(float64) != 0 || r["accepted"].(float64) == 0 {
 		t.Fatalf("scenario ingest: %v", r)
 	}
@@ -438,9 +455,31 @@ func TestSimulatedScenarioIngests(t *testing.T) {
 	if r["duplicates"].(float64) == 0 {
 		t.Errorf("no duplicates counted; the simulator re-sends some observations")
 	}
-	again := post("/api/v1/observations", "application/x-ndjson", "observations.ndjson")
+	again := post("/api/v1/observations", "application/x-ndjson", filepath.Join(dir, "observations.ndjson"))
 	if again["accepted"].(float64) != 0 || again["duplicates"].(float64) != r["accepted"].(float64)+r["duplicates"].(float64) {
 		t.Errorf("second post: %v, want everything a duplicate", again)
+	}
+
+	// Two hours from midnight hold no patrol; a day until 15:00 does.
+	day := t.TempDir()
+	if code, _, errOut := runCLI(t, nil, "simulate", "--seed", "1", "--hours", "15", "--sensors", "10", "--out", day); code != 0 {
+		t.Fatal(errOut)
+	}
+	b, err := os.ReadFile(filepath.Join(day, "restrictions.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc struct {
+		Features []json.RawMessage `json:"features"`
+	}
+	if err := json.Unmarshal(b, &fc); err != nil || len(fc.Features) == 0 {
+		t.Fatalf("restrictions.geojson: %d restrictions, %v", len(fc.Features), err)
+	}
+	for i, want := range []string{"accepted", "duplicates"} {
+		r := post("/api/v1/restrictions", "application/geo+json", filepath.Join(day, "restrictions.geojson"))
+		if r["rejected"].(float64) != 0 || r[want].(float64) != float64(len(fc.Features)) {
+			t.Errorf("post %d of %d restrictions: %v, want them all %s", i+1, len(fc.Features), r, want)
+		}
 	}
 }
 

@@ -13,7 +13,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/restriction"
 	"github.com/guarantor-project/guarantor/internal/server"
 	"github.com/guarantor-project/guarantor/internal/sim"
 	"github.com/guarantor-project/guarantor/internal/store"
@@ -28,10 +30,13 @@ about 1,070 km across eastern and southern Ukraine (not any official line), a fe
 hundred acoustic sensors, monitor patrols, and a day of events (fire across the
 line and on one side, heavy weapons inside withdrawal zones, drones crossing the
 line) with realistic noise: false detections, echoes, twin fire close in space
-and time, wrong thermometers, clock errors, duplicates and late arrivals. The
-same flags always give the same files:
+and time, wrong thermometers, clock errors, duplicates and late arrivals. Now
+and then a patrol is denied passage or held at a party's checkpoint on its way
+to a stop. The same flags always give the same files:
 
   observations.ndjson  what a client would POST to /api/v1/observations
+  restrictions.geojson the patrols' restrictions of access, what a client would
+                       POST to /api/v1/restrictions
   sensors.json         what a client would POST to /api/v1/sensors
   terms.yaml           the agreement terms (POST /api/v1/terms, or serve --terms)
   truth.json           what really happened, to measure guarantor against
@@ -116,6 +121,7 @@ func writeScenario(stdout io.Writer, dir string, sc sim.Scenario) error {
 		write func(io.Writer) error
 	}{
 		{sim.ObservationsFile, sc.WriteObservations},
+		{sim.RestrictionsFile, bytesOf(sc.RestrictionsGeoJSON())},
 		{sim.SensorsFile, bytesOf(sc.SensorsJSON())},
 		{sim.TermsFile, bytesOf(sc.TermsYAML())},
 		{sim.TruthFile, sc.WriteTruth},
@@ -128,7 +134,8 @@ func writeScenario(stdout io.Writer, dir string, sc sim.Scenario) error {
 		fmt.Fprintf(stdout, "wrote %s (%d bytes)\n", path, n)
 	}
 	sum := sc.Truth.Summary
-	fmt.Fprintf(stdout, "%d observations, %d sensors, %d events in the truth\n", len(sc.Observations), len(sc.Sensors), len(sc.Truth.Events))
+	fmt.Fprintf(stdout, "%d observations, %d sensors, %d events in the truth, %d restrictions of access (%d denied)\n",
+		len(sc.Observations), len(sc.Sensors), len(sc.Truth.Events), sum.Restrictions, sum.RestrictionsDenied)
 	fmt.Fprintf(stdout, "%d sounds (%.1f a second), %d acoustic detections (%d echoes, %d false)\n",
 		sum.Sounds, float64(sum.Sounds)/sc.Config.Duration.Seconds(), sum.ObservationsByKind[observe.KindAcoustic], sum.Echoes, sum.FalseAcoustic)
 	return nil
@@ -188,11 +195,12 @@ func lastUnique(obs []observe.Observation) (string, bool) {
 	return "", false
 }
 
-// loadDemo fills a database with a simulated scenario: its terms, sensors
-// and observations. Loading is idempotent, so a load that was interrupted is
-// completed on the next start; a database whose demo data is complete (its
-// last observation is stored) is left alone, and one that holds other
-// terms is refused rather than mixed with demonstration data.
+// loadDemo fills a database with a simulated scenario: its terms, sensors,
+// observations and restrictions of access. Loading is idempotent, so a load
+// that was interrupted is completed on the next start; a database whose
+// demo observations are complete (its last observation is stored) only has
+// the restrictions added again, which stores those it lacks, and one that
+// holds other terms is refused rather than mixed with demonstration data.
 func loadDemo(ctx context.Context, st store.Store, srv *server.Server, seed int64, log *slog.Logger) error {
 	start := time.Now()
 	// The confusions added to the simulator later (echoes, twin fire, wrong
@@ -204,7 +212,13 @@ func loadDemo(ctx context.Context, st store.Store, srv *server.Server, seed int6
 	}
 	if last, ok := lastUnique(sc.Observations); ok {
 		if _, err := st.Observation(ctx, last); err == nil {
-			log.Info("demo data already loaded", "seed", seed)
+			// A database loaded before the simulator made restrictions, or
+			// stopped before they were stored, gets them now.
+			restrictions, err := addDemoRestrictions(ctx, st, sc.Restrictions)
+			if err != nil {
+				return err
+			}
+			log.Info("demo data already loaded", "seed", seed, "restrictions_added", restrictions)
 			return nil
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
@@ -246,7 +260,35 @@ func loadDemo(ctx context.Context, st store.Store, srv *server.Server, seed int6
 			}
 		}
 	}
+	restrictions, err := addDemoRestrictions(ctx, st, sc.Restrictions)
+	if err != nil {
+		return err
+	}
 	log.Info("demo data loaded", "seed", seed, "terms", sc.Terms.Title, "sensors", len(sc.Sensors),
-		"observations", added, "duration", time.Since(start).Round(time.Millisecond).String())
+		"observations", added, "restrictions", restrictions, "duration", time.Since(start).Round(time.Millisecond).String())
 	return nil
+}
+
+// addDemoRestrictions checks and stores the scenario's restrictions of
+// access, and returns how many were not stored before.
+func addDemoRestrictions(ctx context.Context, st store.Store, rs []restriction.Restriction) (int, error) {
+	if len(rs) == 0 {
+		return 0, nil
+	}
+	for _, r := range rs {
+		if err := restriction.Check(r, label.Scheme{}); err != nil {
+			return 0, fmt.Errorf("simulated restriction %s is invalid: %w", r.ID, err)
+		}
+	}
+	outcomes, err := st.AddRestrictions(ctx, "", rs)
+	if err != nil {
+		return 0, fmt.Errorf("store the demo restrictions: %w", err)
+	}
+	added := 0
+	for _, o := range outcomes {
+		if o == store.Added {
+			added++
+		}
+	}
+	return added, nil
 }

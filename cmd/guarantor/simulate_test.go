@@ -65,7 +65,7 @@ func TestSimulateDense(t *testing.T) {
 			t.Fatalf("simulate: exit %d, stdout %q, stderr %q", code, out, errOut)
 		}
 	}
-	names := []string{sim.ObservationsFile, sim.SensorsFile, sim.TermsFile, sim.TruthFile}
+	names := []string{sim.ObservationsFile, sim.RestrictionsFile, sim.SensorsFile, sim.TermsFile, sim.TruthFile}
 	entries, err := os.ReadDir(dirs[0])
 	if err != nil {
 		t.Fatal(err)
@@ -148,4 +148,47 @@ func readTruth(t *testing.T, dir string) sim.Truth {
 		t.Fatalf("%s: %v", sim.TruthFile, err)
 	}
 	return tr
+}
+
+// TestReadScenarioRestrictions reads a scenario with restrictions of
+// access back as eval does, and refuses a restrictions file that does not
+// hold valid restrictions.
+func TestReadScenarioRestrictions(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errOut := runCLI(t, nil, "simulate", "--seed", "1", "--hours", "15", "--sensors", "10", "--out", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	path := filepath.Join(dir, sim.RestrictionsFile)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		file []byte // nil for no file
+		want string // a piece of the error, or "" for none
+	}{
+		{"as written", good, ""},
+		{"no file", nil, ""},
+		{"empty collection", []byte(`{"type":"FeatureCollection","features":[]}`), ""},
+		{"not JSON", []byte(`{"type":`), sim.RestrictionsFile},
+		{"a single feature", []byte(`{"type":"Feature"}`), "a FeatureCollection is wanted"},
+		{"a bad outcome", bytes.Replace(good, []byte(`"outcome":"`), []byte(`"outcome":"not `), 1), "feature 1: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.Remove(path)
+			if tc.file != nil {
+				if err := os.WriteFile(path, tc.file, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sc, err := readScenario(dir)
+			switch {
+			case tc.want == "" && (err != nil || len(sc.Observations) == 0):
+				t.Errorf("readScenario: %v, %d observations", err, len(sc.Observations))
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("readScenario: %v, want an error saying %q", err, tc.want)
+			}
+		})
+	}
 }

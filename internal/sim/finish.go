@@ -119,6 +119,12 @@ func (g *gen) finish() {
 	sum.DroppedUnobserved = dropped
 	sum.Sounds = sounds
 	sum.PlacementFailures = g.failures
+	sum.Restrictions = len(sc.Restrictions)
+	for _, r := range sc.Restrictions {
+		if r.Denied {
+			sum.RestrictionsDenied++
+		}
+	}
 	sum.LineLengthM = g.line.length
 	if len(g.heardCounts) > 0 {
 		h := slices.Clone(g.heardCounts)
@@ -198,10 +204,18 @@ func (g *gen) finish() {
 			"Imagery positions: true site + 12 m normal error; the count is sometimes one short.",
 			"Open-source items: about notable fire (8+ rounds), some drones and weapons sites; 15% blame the wrong party (misattributed); a few describe events that never happened (event_id \"false\").",
 			"Events that produced no observation at all are dropped (dropped_unobserved_events).",
+			g.restrictionNote(),
 		},
 	}
 	tr.Summary = sum
 	sc.Terms = g.scen.Terms
+}
+
+// restrictionNote describes how restrictions of access are made.
+func (g *gen) restrictionNote() string {
+	return fmt.Sprintf("Restrictions of access: before each patrol stop, with probability %g (the configured restriction rate), the patrol was stopped on its way, up to %.0f minutes before reaching the stop and not before 06:00 UTC, at a checkpoint of the party whose side the stop is on, %.0f-%.0f m from the stop towards the line and at least %.0f m from it (restrictions[].checkpoint); %.0f%% were denied passage (%.0f%% of those after being held 5-30 minutes), the rest held 10-90 minutes and let through; patrols have 2-8 monitors; %.0f%% are labelled %s. The patrol still reaches its stop at the stop's time, which the delay does not shift, so its observations are those of a scenario without restrictions; stops that began before the scenario have none.",
+		g.cfg.RestrictionRate, restrictionLeadS/60, minCheckpointFromStopM, maxCheckpointFromStopM, minCheckpointLineM,
+		100*deniedShare, 100*heldBeforeDenialShare, 100*restrictedShare, labelRestricted)
 }
 
 // densityNote describes how the rate of fire was set.

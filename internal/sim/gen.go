@@ -51,6 +51,7 @@ const (
 	streamEchoes
 	streamTemperatures
 	streamEstimate
+	streamRestrictions
 )
 
 // place is a position placed by construction relative to the line.
@@ -199,6 +200,7 @@ func (g *gen) run() error {
 		g.makeFire, g.makeHeavy, g.makeDrones,
 		g.observeAcoustic, g.observeFalseAcoustic, g.observeReports, g.duplicateReports,
 		g.observeImagery, g.observeTracks, g.observeOSINT,
+		g.makeRestrictions,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

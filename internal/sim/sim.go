@@ -3,7 +3,8 @@
 // registry, a day of events (fire across and along the line, heavy weapons
 // inside withdrawal zones, drones crossing the line) and the observations
 // that sources would send about them, with realistic noise, misses, false
-// detections, duplicates, re-sends and late arrivals.
+// detections, duplicates, re-sends and late arrivals, and the restrictions
+// of access the patrols meet at the parties' checkpoints.
 //
 // Generation is pure and deterministic: the same Config gives the same
 // bytes. The package does no I/O; the output helpers return bytes or write
@@ -25,6 +26,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/restriction"
 	"github.com/guarantor-project/guarantor/internal/terms"
 )
 
@@ -82,6 +84,10 @@ type Config struct {
 	// ResendRate is the fraction of observations re-sent with the same id
 	// and bytes, as a client retry would (default 0.002).
 	ResendRate float64
+	// RestrictionRate is the chance, for each stop of a patrol, that the
+	// patrol was denied passage or held at a checkpoint on its way there
+	// (default 0.04).
+	RestrictionRate float64
 }
 
 // DefaultStart is the default beginning of a scenario.
@@ -132,6 +138,7 @@ func (c Config) WithDefaults() Config {
 		{&c.FireEventsPerHour, 40}, {&c.HeavyWeaponsPerDay, 40}, {&c.DroneFlightsPerHour, 2.5},
 		{&c.FalseDetectionRate, 0.07}, {&c.EchoRate, 0.02}, {&c.WrongTemperatureRate, 0.05},
 		{&c.TwinFireRate, 0.05}, {&c.DuplicateReportRate, 0.06}, {&c.ResendRate, 0.002},
+		{&c.RestrictionRate, 0.04},
 	}
 	for _, f := range floats {
 		if *f.p == 0 {
@@ -169,6 +176,7 @@ func (c Config) check() error {
 		{"false detection rate", c.FalseDetectionRate}, {"echo rate", c.EchoRate},
 		{"wrong temperature rate", c.WrongTemperatureRate}, {"twin fire rate", c.TwinFireRate},
 		{"duplicate report rate", c.DuplicateReportRate}, {"re-send rate", c.ResendRate},
+		{"restriction rate", c.RestrictionRate},
 	} {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
 			errs = append(errs, fmt.Errorf("%s is %v", f.name, f.v))
@@ -178,8 +186,8 @@ func (c Config) check() error {
 		errs = append(errs, errors.New("event rates too high (at most 2000 weapon sites per day and 200 drone flights per hour)"))
 	}
 	if c.FalseDetectionRate > 1 || c.EchoRate > 1 || c.WrongTemperatureRate > 1 || c.TwinFireRate > 1 ||
-		c.DuplicateReportRate > 1 || c.ResendRate > 0.5 {
-		errs = append(errs, errors.New("false detection, echo, wrong temperature, twin fire and duplicate rates must be at most 1, the re-send rate at most 0.5"))
+		c.DuplicateReportRate > 1 || c.RestrictionRate > 1 || c.ResendRate > 0.5 {
+		errs = append(errs, errors.New("false detection, echo, wrong temperature, twin fire, duplicate and restriction rates must be at most 1, the re-send rate at most 0.5"))
 	}
 	if len(errs) == 0 {
 		if sounds := estimatedSounds(c); sounds > MaxSounds {
@@ -202,6 +210,9 @@ type Scenario struct {
 	// time, with late arrivals and exact re-sends (the same observation
 	// value twice).
 	Observations []observe.Observation
+	// Restrictions are the restrictions of access the patrols reported,
+	// in time order.
+	Restrictions []restriction.Restriction
 	// Truth is what really happened.
 	Truth Truth
 }
@@ -222,6 +233,7 @@ func Generate(cfg Config) (Scenario, error) {
 // File names used by Files.
 const (
 	ObservationsFile = "observations.ndjson"
+	RestrictionsFile = "restrictions.geojson"
 	SensorsFile      = "sensors.json"
 	TermsFile        = "terms.yaml"
 	TruthFile        = "truth.json"
@@ -353,12 +365,15 @@ func (s Scenario) TruthJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Files returns every output by file name: ObservationsFile, SensorsFile,
-// TermsFile and TruthFile.
+// Files returns every output by file name: ObservationsFile,
+// RestrictionsFile, SensorsFile, TermsFile and TruthFile.
 func (s Scenario) Files() (map[string][]byte, error) {
 	out := map[string][]byte{}
 	var err error
 	if out[ObservationsFile], err = s.ObservationsNDJSON(); err != nil {
+		return nil, err
+	}
+	if out[RestrictionsFile], err = s.RestrictionsGeoJSON(); err != nil {
 		return nil, err
 	}
 	if out[SensorsFile], err = s.SensorsJSON(); err != nil {

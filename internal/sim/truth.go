@@ -27,6 +27,9 @@ type Truth struct {
 	// Events are every event that produced at least one observation, in
 	// time order.
 	Events []Event `json:"events"`
+	// Restrictions are where the restrictions of access of
+	// Scenario.Restrictions really were, in the same order.
+	Restrictions []RestrictionTruth `json:"restrictions"`
 	// Observations has one entry per distinct observation id, in the order
 	// the ids were first sent.
 	Observations []ObservationTruth `json:"observations,omitempty"`
@@ -79,6 +82,10 @@ type Summary struct {
 	// WrongTemperatureSensors counts the acoustic sensors that report a
 	// wrong temperature (temperature_error_c set).
 	WrongTemperatureSensors int `json:"wrong_temperature_sensors"`
+	// Restrictions counts the restrictions of access, and
+	// RestrictionsDenied those among them where access was denied.
+	Restrictions       int `json:"restrictions"`
+	RestrictionsDenied int `json:"restrictions_denied"`
 }
 
 // EventType is what kind of thing happened.
@@ -252,6 +259,23 @@ type Stop struct {
 	Side            terms.Side `json:"side"`
 	Party           string     `json:"party_side"`
 	DistanceToLineM float64    `json:"distance_to_line_m"`
+}
+
+// RestrictionTruth is where a restriction of access really was: at a
+// checkpoint between a patrol's previous position and one of its stops,
+// on the stop's side of the line, nearer the line than the stop.
+type RestrictionTruth struct {
+	// ID is the restriction's id.
+	ID string `json:"id"`
+	// Patrol is the patrol's id, and Stop the 1-based index of the stop
+	// in its Stops that it was on its way to.
+	Patrol string `json:"patrol"`
+	Stop   int    `json:"stop"`
+	// Checkpoint is the checkpoint's position; its Party is the party
+	// that restricted access.
+	Checkpoint Place `json:"checkpoint"`
+	// FromStopM is the distance from the checkpoint to the stop.
+	FromStopM float64 `json:"from_stop_m"`
 }
 
 // ObservationTruth is what one observation really was.
