@@ -37,6 +37,7 @@ func demoAccounts() []demoUser {
 		{"liaison-gbr", "GBR", label.Restricted, []access.Role{access.Liaison}, "the United Kingdom's liaison officer"},
 		{"liaison-usa", "USA", label.Restricted, []access.Role{access.Liaison}, "the United States' liaison officer"},
 		{"authority", "UKR", label.Secret, []access.Role{access.Authority}, "determines breaches and confirms activations"},
+		{"secretariat", "UKR", label.Restricted, []access.Role{access.Secretariat}, "keeps the registry of guarantors, instruments and commitments"},
 		{"viewer-pol", "POL", label.Secret, []access.Role{access.Viewer}, "no demo record is released to POL: sees PUBLIC ones only"},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/incident"
@@ -133,6 +134,9 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 		if err := demoUsers(ctx, st, o.db, env.stderr); err != nil {
 			return fmt.Errorf("demo users: %w", err)
 		}
+		if err := loadDemoRegistry(ctx, srv); err != nil {
+			return fmt.Errorf("demo registry: %w", err)
+		}
 	}
 	if o.terms != "" {
 		data, err := os.ReadFile(o.terms)
@@ -166,6 +170,20 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 	fusionDone := make(chan struct{})
 	go func() { defer close(fusionDone); srv.RunFusion(fusionCtx, incident.Config{}) }()
 	defer func() { stopFusion(); <-fusionDone }()
+	// The guarantees loop proposes activations and escalates obligations;
+	// the sender delivers webhooks.
+	loopsCtx, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
+	var loops sync.WaitGroup
+	loops.Go(func() { srv.RunGuarantees(loopsCtx) })
+	loops.Go(func() { srv.RunNotifications(loopsCtx) })
+	if o.demo {
+		loops.Go(func() {
+			if err := demoActivation(loopsCtx, st, srv, log); err != nil && loopsCtx.Err() == nil {
+				log.Error("demo activation", "err", err)
+			}
+		})
+	}
+	defer func() { stopLoops(); loops.Wait() }()
 
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {

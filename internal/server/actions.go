@@ -14,12 +14,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guarantor-project/guarantor/internal/access"
 	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/verify"
 )
 
-// actionRequest is the body of POST /api/v1/candidates/{id}/actions.
-type actionRequest struct {
+// ActionRequest is an analyst's action on a candidate: the body of POST
+// /api/v1/candidates/{id}/actions.
+type ActionRequest struct {
 	// ID names the action, so that a retry is not a second action;
 	// optional: the server names it when it is absent.
 	ID     string `json:"id,omitempty"`
@@ -155,34 +157,81 @@ func (s *Server) getActions(w http.ResponseWriter, r *http.Request) {
 // re-opens a candidate, with a reason. The action is acknowledged after it
 // is stored and logged; a retry with the same id returns the stored action.
 func (s *Server) postAction(w http.ResponseWriter, r *http.Request) {
-	ctx, id, user := r.Context(), r.PathValue("id"), who(r).user
-	var req actionRequest
+	var req ActionRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, `the body must be {"kind": "confirm", "reason": "..."} (kinds: confirm, reject, request_information, merge with "target", split with "parts", reopen): %v`, err)
 		return
 	}
-	c, err := s.cfg.Store.Candidate(ctx, id, s.visibility(r))
-	if err != nil {
-		s.storeError(w, r, fmt.Sprintf("candidate %q", id), err)
+	stored, c, retry, err := s.ActOnCandidate(r.Context(), who(r).user, r.PathValue("id"), req)
+	switch {
+	case errors.Is(err, verify.ErrInvalid), errors.Is(err, errBadAction):
+		writeError(w, http.StatusBadRequest, "%v", err)
 		return
+	case errors.Is(err, verify.ErrRefused), errors.Is(err, store.ErrConflict), errors.Is(err, errActionTaken):
+		writeError(w, http.StatusConflict, "%v", err)
+		return
+	case err != nil:
+		s.storeError(w, r, "candidate", err)
+		return
+	}
+	status := http.StatusCreated
+	if retry {
+		status = http.StatusOK
+	}
+	s.answerAction(w, r, status, c, stored)
+}
+
+// Errors of ActOnCandidate.
+var (
+	// errBadAction is a malformed split.
+	errBadAction = errors.New("bad action")
+	// errActionTaken is an action id used by another action.
+	errActionTaken = errors.New("action id taken")
+)
+
+// ActOnCandidate applies an analyst's action to a candidate they may see,
+// and stores it in the log. A request whose id names an action stored
+// already is a retry: it returns that action and true, or errActionTaken
+// when the request is a different action.
+func (s *Server) ActOnCandidate(ctx context.Context, user access.User, id string, req ActionRequest) (store.ActionRecord, store.CandidateRecord, bool, error) {
+	vis := s.cfg.Scheme.VisibilityFor(user.Nation, user.Clearance)
+	c, err := s.cfg.Store.Candidate(ctx, id, &vis)
+	if err != nil {
+		return store.ActionRecord{}, c, false, err
+	}
+	retried := func(prev store.ActionRecord) (store.ActionRecord, store.CandidateRecord, bool, error) {
+		same := prev.Candidate == c.ID && string(prev.Action.Kind) == req.Kind && prev.Action.Analyst.Name == user.Name &&
+			prev.Action.Reason == strings.TrimSpace(req.Reason) && prev.Action.Target == req.Target
+		if !same {
+			return prev, c, false, fmt.Errorf("%w: action id %q is taken by another action", errActionTaken, req.ID)
+		}
+		if prev.Action.Kind == verify.SplitInto {
+			// The first attempt may have stored the action and failed
+			// before its parts.
+			parts, err := splitParts(c, prev.N, req.Parts)
+			if err != nil {
+				return prev, c, false, fmt.Errorf("%w: split %s: %v", errBadAction, c.ID, err)
+			}
+			if err := s.cfg.Store.PutCandidates(ctx, nil, parts); err != nil {
+				return prev, c, false, err
+			}
+		}
+		return prev, c, true, nil
 	}
 	if req.ID != "" {
 		if prev, err := s.cfg.Store.Action(ctx, req.ID); err == nil {
-			s.retriedAction(w, r, c, req, prev)
-			return
+			return retried(prev)
 		} else if !errors.Is(err, store.ErrNotFound) {
-			s.storeError(w, r, "action", err)
-			return
+			return prev, c, false, err
 		}
 	} else {
 		req.ID = newActionID()
 	}
 	rev, history, err := s.review(ctx, c)
 	if err != nil {
-		s.storeError(w, r, fmt.Sprintf("history of candidate %q", id), err)
-		return
+		return store.ActionRecord{}, c, false, err
 	}
 	a := verify.Action{Kind: verify.Kind(req.Kind), Analyst: verify.Analyst{Name: user.Name, Nation: user.Nation},
 		At: s.now().UTC(), Reason: strings.TrimSpace(req.Reason), Target: req.Target}
@@ -190,86 +239,48 @@ func (s *Server) postAction(w http.ResponseWriter, r *http.Request) {
 	switch a.Kind {
 	case verify.MergeInto:
 		if a.Target != "" {
-			target, err := s.cfg.Store.Candidate(ctx, a.Target, s.visibility(r))
+			target, err := s.cfg.Store.Candidate(ctx, a.Target, &vis)
 			if err != nil {
-				s.storeError(w, r, fmt.Sprintf("target candidate %q", a.Target), err)
-				return
+				return store.ActionRecord{}, c, false, fmt.Errorf("target: %w", err)
 			}
 			if target.Withdrawn {
-				writeError(w, http.StatusConflict, "target candidate %q is withdrawn: the rules no longer find it", a.Target)
-				return
+				return store.ActionRecord{}, c, false, fmt.Errorf("%w: target candidate %q is withdrawn: the rules no longer find it", verify.ErrRefused, a.Target)
 			}
 		}
 	case verify.SplitInto:
 		if parts, err = splitParts(c, len(history)+1, req.Parts); err != nil {
-			writeError(w, http.StatusBadRequest, "split %s: %v", id, err)
-			return
+			return store.ActionRecord{}, c, false, fmt.Errorf("%w: split %s: %v", errBadAction, id, err)
 		}
 		for _, p := range parts {
 			a.Parts = append(a.Parts, p.ID)
 		}
 	}
 	next, err := verify.Apply(rev, a)
-	switch {
-	case errors.Is(err, verify.ErrInvalid):
-		writeError(w, http.StatusBadRequest, "%v", err)
-		return
-	case errors.Is(err, verify.ErrRefused):
-		writeError(w, http.StatusConflict, "%v", err)
-		return
-	case err != nil:
-		s.storeError(w, r, "action", err)
-		return
+	if err != nil {
+		return store.ActionRecord{}, c, false, err
 	}
 	stored, err := s.cfg.Store.AddAction(ctx, store.ActionRecord{ID: req.ID, Candidate: id, N: len(history) + 1, Action: a}, string(next.State))
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		writeError(w, http.StatusConflict, "another action on %s was stored first; read its history and try again", id)
-		return
+		return stored, c, false, fmt.Errorf("%w: another action on %s was stored first; read its history and try again", store.ErrConflict, id)
 	case errors.Is(err, store.ErrExists):
 		// The same id, sent twice at once: answer as for a retry.
-		if prev, perr := s.cfg.Store.Action(ctx, req.ID); perr == nil {
-			s.retriedAction(w, r, c, req, prev)
-			return
+		prev, perr := s.cfg.Store.Action(ctx, req.ID)
+		if perr != nil {
+			return stored, c, false, err
 		}
-		s.storeError(w, r, "action", err)
-		return
+		return retried(prev)
 	case err != nil:
-		s.storeError(w, r, "action", err)
-		return
+		return stored, c, false, err
 	}
 	if err := s.cfg.Store.PutCandidates(ctx, nil, parts); err != nil {
-		s.storeError(w, r, "the parts of the split", err)
-		return
+		return stored, c, false, fmt.Errorf("the parts of the split: %w", err)
 	}
 	s.notifyIncidents()
-	s.answerAction(w, r, http.StatusCreated, c, stored)
-}
-
-// retriedAction answers a request whose action id is stored: the stored
-// action if the request is the same action again, a conflict otherwise.
-// A retried split puts its parts again, in case the first attempt stored
-// the action and failed before them.
-func (s *Server) retriedAction(w http.ResponseWriter, r *http.Request, c store.CandidateRecord, req actionRequest, prev store.ActionRecord) {
-	user := who(r).user
-	same := prev.Candidate == c.ID && string(prev.Action.Kind) == req.Kind && prev.Action.Analyst.Name == user.Name &&
-		prev.Action.Reason == strings.TrimSpace(req.Reason) && prev.Action.Target == req.Target
-	if !same {
-		writeError(w, http.StatusConflict, "action id %q is taken by another action", req.ID)
-		return
+	if next.State != rev.State {
+		s.wakeGuarantees() // a finding made, or unmade
 	}
-	if prev.Action.Kind == verify.SplitInto {
-		parts, err := splitParts(c, prev.N, req.Parts)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "split %s: %v", c.ID, err)
-			return
-		}
-		if err := s.cfg.Store.PutCandidates(r.Context(), nil, parts); err != nil {
-			s.storeError(w, r, "the parts of the split", err)
-			return
-		}
-	}
-	s.answerAction(w, r, http.StatusOK, c, prev)
+	return stored, c, false, nil
 }
 
 // answerAction answers with the action and the candidate's review after it.

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/url"
 	"slices"
@@ -44,6 +45,9 @@ type secWorld struct {
 	cases        int // assertions made, reported in docs/security.md
 	// restrictions are the restrictions of access posted (restrictions_test.go).
 	restrictions secRestrictions
+	// activation is the activation the guarantees loop proposed on the
+	// verified candidates (guarantees_sec_test.go).
+	activation string
 }
 
 // secUser is one reader of the test.
@@ -155,6 +159,7 @@ func newSecWorld(t *testing.T, seed uint64) *secWorld {
 	w.checkpointed = len(w.ids)
 	w.fuseIncidents(t)
 	w.seedRestrictions(t, rng, nations)
+	w.seedGuarantees(t)
 	return w
 }
 
@@ -293,7 +298,7 @@ func (w *secWorld) checkers() map[string]checker {
 		nextID++
 		return ndjson(w.a.t, storetest.Obs(newID(), 37, 48, time.Duration(nextID)*time.Second))
 	}
-	return map[string]checker{
+	checkers := map[string]checker{
 		"GET /healthz":             gate("GET", "/healthz", "", nil, noRecords),
 		"GET /api/v1/openapi.json": gate("GET", "/api/v1/openapi.json", "", nil, nil),
 		"POST /api/v1/session": func(t *testing.T, u secUser, _ bool) {
@@ -377,6 +382,8 @@ func (w *secWorld) checkers() map[string]checker {
 		"GET /api/v1/log/proof/consistency": gate("GET", "/api/v1/log/proof/consistency?from=10", "", nil, noRecords),
 		"GET /api/v1/log/proof/inclusion":   w.checkInclusion,
 	}
+	maps.Copy(checkers, w.guaranteeCheckers(gate))
+	return checkers
 }
 
 // noRecordContent checks that an answer holds nothing of any stored

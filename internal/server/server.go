@@ -21,6 +21,7 @@ import (
 	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/terms"
+	"github.com/guarantor-project/guarantor/internal/trigger"
 )
 
 // Config is what a Server needs.
@@ -61,6 +62,9 @@ type Config struct {
 	Throttle access.ThrottleConfig
 	// ReportCutoffHour (UTC, 0 to 23) is when a daily report's day begins.
 	ReportCutoffHour int
+	// Ladder is how obligations past their deadlines are escalated; nil
+	// means trigger.DefaultLadder.
+	Ladder trigger.Ladder
 }
 
 // Defaults for Config.
@@ -96,6 +100,10 @@ type Server struct {
 	// streamsEnd is closed by EndStreams.
 	streamsEnd     chan struct{}
 	endStreamsOnce sync.Once
+
+	// guarantees wakes the guarantees loop; notifications the webhook
+	// sender.
+	guarantees, notifications chan struct{}
 
 	limits    *limiters
 	throttle  *access.Throttle
@@ -145,6 +153,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.ReportCutoffHour < 0 || cfg.ReportCutoffHour > 23 {
 		return nil, fmt.Errorf("server: report cut-off hour %d is outside 0 to 23", cfg.ReportCutoffHour)
 	}
+	if err := cfg.Ladder.Validate(); len(cfg.Ladder) > 0 && err != nil {
+		return nil, fmt.Errorf("server: escalation ladder: %w", err)
+	}
 	if cfg.Throttle == (access.ThrottleConfig{}) {
 		cfg.Throttle = access.DefaultThrottleConfig()
 	}
@@ -158,7 +169,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
 		limits: newLimiters(cfg.RateLimit, cfg.RateBurst), throttle: throttle, dummyHash: dummy,
-		fusion: newFusionSignals(), streamsEnd: make(chan struct{})}
+		fusion: newFusionSignals(), streamsEnd: make(chan struct{}),
+		guarantees: make(chan struct{}, 1), notifications: make(chan struct{}, 1)}
 	if err := s.reloadTerms(ctx); err != nil {
 		return nil, err
 	}
@@ -195,6 +207,30 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/candidates/{id}/actions", access.Verify, s.postAction},
 		{"GET", "/api/v1/findings", access.ReadRecords, s.listFindings},
 		{"GET", "/api/v1/actions", access.ReadRecords, s.listActions},
+		{"GET", "/api/v1/registry", access.ReadRecords, s.getRegistry},
+		{"POST", "/api/v1/registry", access.ManageRegistry, s.postRegistry},
+		{"GET", "/api/v1/guarantors", access.ReadRecords, s.listGuarantors},
+		{"GET", "/api/v1/guarantors/{code}", access.ReadRecords, s.getGuarantor},
+		{"GET", "/api/v1/instruments", access.ReadRecords, s.listInstruments},
+		{"GET", "/api/v1/instruments/{id}", access.ReadRecords, s.getInstrument},
+		{"GET", "/api/v1/commitments", access.ReadRecords, s.listCommitments},
+		{"GET", "/api/v1/commitments/{id}", access.ReadRecords, s.getCommitment},
+		{"POST", "/api/v1/commitments/{id}/deliveries", access.ManageRegistry, s.postDelivery},
+		{"GET", "/api/v1/clauses", access.ReadRecords, s.listClauses},
+		{"GET", "/api/v1/clauses/{id}", access.ReadRecords, s.getClause},
+		{"GET", "/api/v1/activations", access.ReadRecords, s.listActivations},
+		{"GET", "/api/v1/activations/{id}", access.ReadRecords, s.getActivation},
+		{"POST", "/api/v1/activations/{id}/determination", access.Determine, s.postDetermination},
+		{"GET", "/api/v1/obligations", access.ReadRecords, s.listObligations},
+		{"GET", "/api/v1/obligations/{id}", access.ReadRecords, s.getObligation},
+		{"POST", "/api/v1/obligations/{id}/actions", access.ActOnObligation, s.postObligationAction},
+		{"GET", "/api/v1/guarantees/stream", access.ReadRecords, s.streamGuarantees},
+		{"GET", "/api/v1/analytics/commitments", access.ReadRecords, s.getCommitmentTotals},
+		{"GET", "/api/v1/analytics/commitments/series", access.ReadRecords, s.getCommitmentSeries},
+		{"GET", "/api/v1/webhooks", access.ManageWebhooks, s.listWebhooks},
+		{"POST", "/api/v1/webhooks", access.ManageWebhooks, s.postWebhook},
+		{"DELETE", "/api/v1/webhooks/{id}", access.ManageWebhooks, s.deleteWebhook},
+		{"GET", "/api/v1/webhooks/{id}/deliveries", access.ManageWebhooks, s.getDeliveries},
 		{"GET", "/api/v1/reports/daily", access.ReadRecords, s.getDailyReport},
 		{"GET", "/api/v1/terms", access.ReadRecords, s.getTerms},
 		{"POST", "/api/v1/terms", access.ManageTerms, s.postTerms},

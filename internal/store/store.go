@@ -34,6 +34,9 @@ type Store interface {
 	Candidates
 	Actions
 	Restrictions
+	Registry
+	Activations
+	Notifications
 	// Close waits for pending writes and releases the store.
 	Close() error
 }

@@ -23,6 +23,7 @@ var loggedTables = []loggedTable{
 	{kind: store.KindTerms, table: "terms_versions", idColumn: "seq", bodyColumn: "body"},
 	{kind: store.KindObservation, table: "observations", idColumn: "id", bodyColumn: "body"},
 	{kind: store.KindAction, table: "actions", idColumn: "id", bodyColumn: "body"},
+	{kind: store.KindGuaranteeStep, table: "guarantee_steps", idColumn: "id", bodyColumn: "body"},
 	{kind: store.KindRestriction, table: "restrictions", idColumn: "id", bodyColumn: "body"},
 }
 
