@@ -135,11 +135,16 @@ func activationID(p trigger.Proposal) string {
 	return "act-" + p.Clause + "-" + hex.EncodeToString(h[:6])
 }
 
-// newEvent makes an event about a record, named by its type, the record and
-// the time, so that it is made once.
+// newEvent makes an event about a record (or a step of one), named by its
+// type and the record, so that it is stored once however often it is made.
 func newEvent(typ, record string, at time.Time, data any) notify.Event {
 	b, _ := json.Marshal(data)
-	return notify.Event{ID: typ + ":" + record + ":" + strconv.FormatInt(at.UnixNano(), 36), Type: typ, At: at, Data: b}
+	return notify.Event{ID: typ + ":" + record, Type: typ, At: at, Data: b}
+}
+
+// stepKey names an obligation's last step.
+func stepKey(o trigger.Obligation) string {
+	return fmt.Sprintf("%s#%d", o.ID, len(o.History))
 }
 
 // openActivations returns the activations proposed or confirmed.
@@ -241,7 +246,7 @@ func (s *Server) escalate(ctx context.Context) error {
 		}
 		for _, a := range trigger.Escalations(o, now, s.ladder()) {
 			next := trigger.Escalate(o, a)
-			ev := newEvent(notify.ObligationEscalated, o.ID, now, map[string]any{"obligation": o.ID, "guarantor": o.Guarantor,
+			ev := newEvent(notify.ObligationEscalated, stepKey(next), now, map[string]any{"obligation": o.ID, "guarantor": o.Guarantor,
 				"deadline": o.Deadline, "notify": a.Step, "level": next.Escalation})
 			if _, err := s.storeStep(ctx, next, a, ev); err != nil {
 				if errors.Is(err, store.ErrConflict) {
@@ -291,7 +296,7 @@ func (s *Server) storeStep(ctx context.Context, o trigger.Obligation, a trigger.
 	if err != nil {
 		return store.GuaranteeStep{}, err
 	}
-	step := store.GuaranteeStep{ID: fmt.Sprintf("%s#%d", o.ID, len(o.History)), Record: o.ID, Body: body}
+	step := store.GuaranteeStep{ID: stepKey(o), Record: o.ID, Body: body}
 	return s.cfg.Store.UpdateObligation(ctx, o, step, events)
 }
 
@@ -651,7 +656,7 @@ func (s *Server) ActOnObligation(ctx context.Context, u access.User, id, kind, n
 	if err != nil {
 		return trigger.Obligation{}, err
 	}
-	ev := newEvent(notify.ObligationUpdated, o.ID, now, obligationEventData(o))
+	ev := newEvent(notify.ObligationUpdated, stepKey(o), now, obligationEventData(o))
 	if _, err := s.storeStep(ctx, o, a, ev); err != nil {
 		return trigger.Obligation{}, err
 	}

@@ -177,7 +177,7 @@ func (db *DB) ProposeActivation(ctx context.Context, a trigger.Activation, event
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return cmpErr(err, store.ErrExists)
 		}
-		return addEvents(tx, events, db.now())
+		return addEvents(tx, events)
 	})
 	if err != nil {
 		return fmt.Errorf("propose activation %s: %w", a.ID, err)
@@ -281,7 +281,7 @@ func (db *DB) Determine(ctx context.Context, a trigger.Activation, obligations [
 		if step, err = logStep(tx, lg, step); err != nil {
 			return err
 		}
-		return addEvents(tx, events, db.now())
+		return addEvents(tx, events)
 	})
 	if err != nil {
 		return step, fmt.Errorf("determine activation %s: %w", a.ID, err)
@@ -387,7 +387,7 @@ func (db *DB) UpdateObligation(ctx context.Context, o trigger.Obligation, step s
 		if step, err = logStep(tx, lg, step); err != nil {
 			return err
 		}
-		return addEvents(tx, events, db.now())
+		return addEvents(tx, events)
 	})
 	if err != nil {
 		return step, fmt.Errorf("update obligation %s: %w", o.ID, err)
@@ -418,7 +418,7 @@ func (db *DB) GuaranteeSteps(ctx context.Context, record string) ([]store.Guaran
 // AddEvents implements store.Notifications.
 func (db *DB) AddEvents(ctx context.Context, events []notify.Event) error {
 	err := db.write(ctx, len(events), func(tx *sql.Tx, _ *logAppender) error {
-		return addEvents(tx, events, db.now())
+		return addEvents(tx, events)
 	})
 	if err != nil {
 		return fmt.Errorf("add events: %w", err)
@@ -427,8 +427,8 @@ func (db *DB) AddEvents(ctx context.Context, events []notify.Event) error {
 }
 
 // addEvents stores the events not stored yet and, for each, a delivery to
-// every webhook that wants it, due now.
-func addEvents(tx *sql.Tx, events []notify.Event, now time.Time) error {
+// every webhook that wants it, due at the event's time.
+func addEvents(tx *sql.Tx, events []notify.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -451,7 +451,7 @@ func addEvents(tx *sql.Tx, events []notify.Event, now time.Time) error {
 			}
 			continue // stored already: its deliveries were made then
 		}
-		for _, d := range notify.Deliveries(ev, hooks, now) {
+		for _, d := range notify.Deliveries(ev, hooks, ev.At) {
 			if _, err := tx.Exec(`INSERT INTO deliveries (id, webhook, event, attempts, next_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT (id) DO NOTHING`,
 				d.ID, d.Webhook.ID, ev.ID, d.NextAt.UnixNano()); err != nil {
 				return fmt.Errorf("delivery %s: %w", d.ID, err)
