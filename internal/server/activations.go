@@ -97,12 +97,12 @@ func (s *Server) propose(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	open, err := s.openActivations(ctx)
+	known, err := s.knownActivations(ctx)
 	if err != nil {
 		return err
 	}
 	var determined []string
-	for _, a := range open {
+	for _, a := range known {
 		if a.State == trigger.Confirmed && !slices.Contains(determined, a.Clause) {
 			determined = append(determined, a.Clause)
 		}
@@ -112,18 +112,23 @@ func (s *Server) propose(ctx context.Context) error {
 		s.log.Warn("guarantees: a clause failed", "err", err)
 	}
 	for _, p := range proposals {
-		if !trigger.Novel(p, open) {
+		if !trigger.Novel(p, known) {
 			continue
 		}
 		a := trigger.Propose(activationID(p), p)
 		ev := newEvent(notify.ActivationProposed, a.ID, now, map[string]any{"activation": a.ID, "clause": a.Clause,
 			"instrument": a.Instrument, "findings": len(a.Findings)})
-		if err := s.cfg.Store.ProposeActivation(ctx, a, []notify.Event{ev}); err != nil && !errors.Is(err, store.ErrExists) {
+		err := s.cfg.Store.ProposeActivation(ctx, a, []notify.Event{ev})
+		known = append(known, a)
+		switch {
+		case errors.Is(err, store.ErrExists):
+			continue // proposed by another pass meanwhile
+		case err != nil:
 			return err
 		}
-		open = append(open, a)
 		s.log.Info("activation proposed", "activation", a.ID, "clause", a.Clause, "findings", len(a.Findings))
 		s.notifyIncidents()
+		s.wakeNotifications()
 	}
 	return nil
 }
@@ -147,10 +152,11 @@ func stepKey(o trigger.Obligation) string {
 	return fmt.Sprintf("%s#%d", o.ID, len(o.History))
 }
 
-// openActivations returns the activations proposed or confirmed.
-func (s *Server) openActivations(ctx context.Context) ([]trigger.Activation, error) {
+// knownActivations returns every activation: proposed, confirmed and
+// declined.
+func (s *Server) knownActivations(ctx context.Context) ([]trigger.Activation, error) {
 	var out []trigger.Activation
-	for _, st := range []trigger.ActivationState{trigger.Proposed, trigger.Confirmed} {
+	for _, st := range []trigger.ActivationState{trigger.Proposed, trigger.Confirmed, trigger.Declined} {
 		recs, err := s.cfg.Store.QueryActivations(ctx, store.ActivationQuery{State: st, Limit: 100_000})
 		if err != nil {
 			return nil, err

@@ -231,6 +231,10 @@ func TestActivationLife(t *testing.T) {
 	if got := obligations("?activation=" + proposed[0].ID); len(got) != 0 {
 		t.Errorf("a declined activation made obligations: %+v", got)
 	}
+	w.pass(t) // the decline stands: the same findings are not proposed again
+	if got := w.activations(t, "?state=proposed"); len(got) != 0 {
+		t.Errorf("proposed again after a decline: %+v", got)
+	}
 
 	// Every step is in the stream of events, in order.
 	_, events := readStream(t, w.api, "/api/v1/guarantees/stream?after=0", 1)

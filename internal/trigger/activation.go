@@ -68,13 +68,13 @@ func Propose(id string, p Proposal) Activation {
 }
 
 // Novel reports whether a proposal is new: false when an activation of the
-// same clause that is proposed or confirmed already rests on all of the
-// proposal's findings, so that evaluating the clauses again on each new
-// finding does not propose the same thing twice. A declined activation
-// does not count: the clause may be proposed again on the same findings.
-func Novel(p Proposal, open []Activation) bool {
-	for _, a := range open {
-		if a.Clause != p.Clause || (a.State != Proposed && a.State != Confirmed) {
+// same clause, whatever its state, already rests on all of the proposal's
+// findings, so that evaluating the clauses again on each new finding does
+// not propose the same thing twice, and a decline stands until a new
+// finding comes.
+func Novel(p Proposal, known []Activation) bool {
+	for _, a := range known {
+		if a.Clause != p.Clause {
 			continue
 		}
 		if !slices.ContainsFunc(p.Findings, func(f string) bool { return !slices.Contains(a.Findings, f) }) {

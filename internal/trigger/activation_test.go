@@ -159,10 +159,12 @@ func TestNovel(t *testing.T) {
 		{"confirmed on more findings", p, []Activation{act("c1", Confirmed, "f0", "f1", "f2")}, false},
 		{"a new finding", p, []Activation{act("c1", Confirmed, "f1")}, true},
 		{"another clause", p, []Activation{act("c2", Proposed, "f1", "f2")}, true},
-		{"declined", p, []Activation{act("c1", Declined, "f1", "f2")}, true},
+		{"declined on the same findings: the decline stands", p, []Activation{act("c1", Declined, "f1", "f2")}, false},
+		{"declined, then a new finding", p, []Activation{act("c1", Declined, "f1")}, true},
 		{"one of several covers it", p, []Activation{act("c1", Confirmed, "f1"), act("c1", Proposed, "f2", "f1")}, false},
 		{"no findings, one open", Proposal{Clause: "c1", Findings: []string{}}, []Activation{act("c1", Confirmed)}, false},
-		{"no findings, none open", Proposal{Clause: "c1", Findings: []string{}}, []Activation{act("c1", Declined)}, true},
+		{"no findings, one declined", Proposal{Clause: "c1", Findings: []string{}}, []Activation{act("c1", Declined)}, false},
+		{"no findings, none", Proposal{Clause: "c1", Findings: []string{}}, nil, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
