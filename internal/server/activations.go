@@ -72,7 +72,7 @@ func (s *Server) GuaranteesOnce(ctx context.Context) error {
 // new.
 func (s *Server) propose(ctx context.Context) error {
 	now := s.now().UTC()
-	reg, err := s.cfg.Store.LoadRegistry(ctx)
+	reg, err := s.registry(ctx)
 	if err != nil {
 		return err
 	}
@@ -489,7 +489,7 @@ func (s *Server) Determine(ctx context.Context, u access.User, id string, confir
 	if err != nil {
 		return trigger.Activation{}, err
 	}
-	reg, err := s.cfg.Store.LoadRegistry(ctx)
+	reg, err := s.registry(ctx)
 	if err != nil {
 		return trigger.Activation{}, err
 	}

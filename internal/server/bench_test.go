@@ -59,17 +59,7 @@ func benchIngestHTTP(b *testing.B) {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
-	bot := access.User{Name: "bench", Nation: "FRA", Clearance: label.Secret, Roles: []access.Role{access.Ingest}}
-	if err := st.AddUser(context.Background(), bot, ""); err != nil {
-		b.Fatal(err)
-	}
-	token, err := access.NewToken(rand.Reader)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := st.AddToken(context.Background(), store.Token{Hash: access.TokenHash(token), User: bot.Name}); err != nil {
-		b.Fatal(err)
-	}
+	token := benchToken(b, st, access.Ingest)
 
 	batches := (b.N + benchBatch - 1) / benchBatch
 	bodies := make([][]byte, batches)
@@ -173,4 +163,22 @@ func benchInsertRaw(b *testing.B) {
 func decodeJSON(res *http.Response, v any) {
 	defer res.Body.Close()
 	json.NewDecoder(res.Body).Decode(v)
+}
+
+// benchToken adds a user of FRA cleared for SECRET with the given roles and
+// returns an API token for them.
+func benchToken(b *testing.B, st store.Store, roles ...access.Role) string {
+	b.Helper()
+	bot := access.User{Name: "bench", Nation: "FRA", Clearance: label.Secret, Roles: roles}
+	if err := st.AddUser(context.Background(), bot, ""); err != nil {
+		b.Fatal(err)
+	}
+	token, err := access.NewToken(rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.AddToken(context.Background(), store.Token{Hash: access.TokenHash(token), User: bot.Name}); err != nil {
+		b.Fatal(err)
+	}
+	return token
 }

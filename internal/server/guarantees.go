@@ -25,7 +25,7 @@ const MaxRegistryBody = 64 << 20
 // merged registry must validate and its trigger clauses compile, or nothing
 // is stored; the error names every problem.
 func (s *Server) LoadRegistry(ctx context.Context, r guarantee.Registry) error {
-	have, err := s.cfg.Store.LoadRegistry(ctx)
+	have, err := s.registry(ctx)
 	if err != nil {
 		return err
 	}
@@ -37,6 +37,27 @@ func (s *Server) LoadRegistry(ctx context.Context, r guarantee.Registry) error {
 		return &registryError{err}
 	}
 	return s.cfg.Store.PutRegistry(ctx, r)
+}
+
+// registry returns the stored registry, read again only when it has
+// changed since the last read (RegistryVersion). Callers must not modify
+// it: it is shared.
+func (s *Server) registry(ctx context.Context) (guarantee.Registry, error) {
+	v, err := s.cfg.Store.RegistryVersion(ctx)
+	if err != nil {
+		return guarantee.Registry{}, err
+	}
+	s.registryMu.Lock()
+	defer s.registryMu.Unlock()
+	if s.registryCache.ok && s.registryCache.version == v {
+		return s.registryCache.reg, nil
+	}
+	reg, err := s.cfg.Store.LoadRegistry(ctx)
+	if err != nil {
+		return reg, err
+	}
+	s.registryCache.version, s.registryCache.reg, s.registryCache.ok = v, reg, true
+	return reg, nil
 }
 
 // registryError is a registry that does not validate: the client's to fix.
@@ -139,7 +160,7 @@ func (s *Server) getRegistry(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reg, err := s.cfg.Store.LoadRegistry(r.Context())
+	reg, err := s.registry(r.Context())
 	if err != nil {
 		s.storeError(w, r, "registry", err)
 		return
@@ -190,7 +211,7 @@ func (s *Server) listGuarantors(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.params(w, r, "json", []string{"json"}, nil); !ok {
 		return
 	}
-	reg, err := s.cfg.Store.LoadRegistry(r.Context())
+	reg, err := s.registry(r.Context())
 	if err != nil {
 		s.storeError(w, r, "guarantors", err)
 		return
@@ -202,7 +223,7 @@ func (s *Server) listGuarantors(w http.ResponseWriter, r *http.Request) {
 // its instruments and the totals of its commitments.
 func (s *Server) getGuarantor(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
-	reg, err := s.cfg.Store.LoadRegistry(r.Context())
+	reg, err := s.registry(r.Context())
 	if err != nil {
 		s.storeError(w, r, "guarantor", err)
 		return
@@ -230,7 +251,7 @@ func (s *Server) listInstruments(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.params(w, r, "json", []string{"json"}, nil); !ok {
 		return
 	}
-	reg, err := s.cfg.Store.LoadRegistry(r.Context())
+	reg, err := s.registry(r.Context())
 	if err != nil {
 		s.storeError(w, r, "instruments", err)
 		return
@@ -241,7 +262,7 @@ func (s *Server) listInstruments(w http.ResponseWriter, r *http.Request) {
 // getInstrument answers GET /api/v1/instruments/{id}.
 func (s *Server) getInstrument(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	reg, err := s.cfg.Store.LoadRegistry(r.Context())
+	reg, err := s.registry(r.Context())
 	if err != nil {
 		s.storeError(w, r, "instrument", err)
 		return
@@ -260,7 +281,7 @@ func (s *Server) listClauses(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.params(w, r, "json", []string{"json"}, nil); !ok {
 		return
 	}
-	reg, err := s.cfg.Store.LoadRegistry(r.Context())
+	reg, err := s.registry(r.Context())
 	if err != nil {
 		s.storeError(w, r, "clauses", err)
 		return
@@ -271,7 +292,7 @@ func (s *Server) listClauses(w http.ResponseWriter, r *http.Request) {
 // getClause answers GET /api/v1/clauses/{id}.
 func (s *Server) getClause(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	reg, err := s.cfg.Store.LoadRegistry(r.Context())
+	reg, err := s.registry(r.Context())
 	if err != nil {
 		s.storeError(w, r, "clause", err)
 		return
@@ -412,7 +433,7 @@ func (s *Server) getCommitmentTotals(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reg, err := s.cfg.Store.LoadRegistry(r.Context())
+	reg, err := s.registry(r.Context())
 	if err != nil {
 		s.storeError(w, r, "commitments", err)
 		return
@@ -444,7 +465,7 @@ func (s *Server) getCommitmentSeries(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reg, err := s.cfg.Store.LoadRegistry(r.Context())
+	reg, err := s.registry(r.Context())
 	if err != nil {
 		s.storeError(w, r, "commitments", err)
 		return

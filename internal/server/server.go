@@ -18,6 +18,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/guarantor-project/guarantor/internal/access"
+	"github.com/guarantor-project/guarantor/internal/guarantee"
 	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/terms"
@@ -104,6 +105,13 @@ type Server struct {
 	// guarantees wakes the guarantees loop; notifications the webhook
 	// sender.
 	guarantees, notifications chan struct{}
+
+	registryMu    sync.Mutex // guards registryCache
+	registryCache struct {
+		version int64
+		reg     guarantee.Registry
+		ok      bool
+	}
 
 	limits    *limiters
 	throttle  *access.Throttle
