@@ -19,6 +19,7 @@ import (
 	"github.com/guarantor-project/guarantor/internal/server"
 	"github.com/guarantor-project/guarantor/internal/store/sqlite"
 	"github.com/guarantor-project/guarantor/internal/terms"
+	"github.com/guarantor-project/guarantor/internal/trigger"
 )
 
 func serveCommand() command {
@@ -51,6 +52,7 @@ requests in flight. GET /healthz answers once it is ready.`,
 			fs.Float64Var(&o.rateLimit, "rate-limit", server.DefaultRateLimit, "the sustained requests per second allowed to each user, and to each address not signed in (negative: no limit)")
 			fs.IntVar(&o.rateBurst, "rate-burst", server.DefaultRateBurst, "the requests a client may make at once above --rate-limit")
 			fs.IntVar(&o.cutoffHour, "report-cutoff-hour", 0, "the `HOUR` (UTC, 0 to 23) at which the daily report's day begins")
+			fs.StringVar(&o.ladder, "escalation-ladder", trigger.DefaultLadder().String(), "how obligations past their deadlines are escalated: `STEPS` of DURATION=WHOM after the deadline, WHOM liaison, nation_admins or coalition")
 			return o.run
 		},
 	}
@@ -71,6 +73,7 @@ type serveOptions struct {
 	rateLimit           float64
 	rateBurst           int
 	cutoffHour          int
+	ladder              string
 }
 
 func (o *serveOptions) run(ctx context.Context, env *environment) error {
@@ -92,6 +95,10 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 	}
 	if o.cutoffHour < 0 || o.cutoffHour > 23 {
 		return fmt.Errorf("%w: --report-cutoff-hour must be 0 to 23, got %d", errUsage, o.cutoffHour)
+	}
+	ladder, err := trigger.ParseLadder(o.ladder)
+	if err != nil {
+		return fmt.Errorf("%w: --escalation-ladder: %v", errUsage, err)
 	}
 	scheme, err := loadScheme(o.scheme)
 	if err != nil {
@@ -116,7 +123,7 @@ func (o *serveOptions) run(ctx context.Context, env *environment) error {
 	if err := st.AddLogKey(ctx, vkey); err != nil {
 		return err
 	}
-	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, ReportCutoffHour: o.cutoffHour, MaxBody: o.maxBody, MaxFuture: o.maxFuture, Version: versionString(),
+	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, ReportCutoffHour: o.cutoffHour, Ladder: ladder, MaxBody: o.maxBody, MaxFuture: o.maxFuture, Version: versionString(),
 		LogSigner: signer, LogVerifierKey: vkey, Scheme: scheme, RateLimit: o.rateLimit, RateBurst: o.rateBurst})
 	if err != nil {
 		return err

@@ -255,3 +255,34 @@ func Escalate(o Obligation, a ObligationAction) Obligation {
 	out.Escalation++
 	return out
 }
+
+// String writes a ladder as ParseLadder reads it: "0s=liaison,12h0m0s=nation_admins,…".
+func (l Ladder) String() string {
+	parts := make([]string, len(l))
+	for i, s := range l {
+		parts[i] = s.After.String() + "=" + s.Notify
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParseLadder reads a ladder written as comma-separated steps, each a
+// duration after the deadline and whom it notifies:
+// "0s=liaison,12h=nation_admins,24h=coalition". The ladder must validate.
+func ParseLadder(s string) (Ladder, error) {
+	var l Ladder
+	for i, part := range strings.Split(s, ",") {
+		after, who, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return nil, fmt.Errorf("trigger: escalation step %d %q: want DURATION=WHOM, such as 12h=nation_admins", i+1, part)
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(after))
+		if err != nil {
+			return nil, fmt.Errorf("trigger: escalation step %d %q: %w", i+1, part, err)
+		}
+		l = append(l, Step{After: d, Notify: strings.TrimSpace(who)})
+	}
+	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
