@@ -672,7 +672,8 @@ func (s *Server) ActOnObligation(ctx context.Context, u access.User, id, kind, n
 }
 
 // streamGuarantees answers GET /api/v1/guarantees/stream: every event about
-// activations and obligations as server-sent events, named by type.
+// activations and obligations as server-sent events, each named by its type
+// (activation.proposed, obligation.escalated, ...).
 func (s *Server) streamGuarantees(w http.ResponseWriter, r *http.Request) {
 	s.streamEvents(w, r, "guarantee", s.cfg.Store.LastEventSeq,
 		func(ctx context.Context, after int64, _ *label.Visibility) ([]streamed, error) {
@@ -683,7 +684,7 @@ func (s *Server) streamGuarantees(w http.ResponseWriter, r *http.Request) {
 				if berr != nil {
 					return nil, berr
 				}
-				out[i] = streamed{e.Seq, b}
+				out[i] = streamed{seq: e.Seq, feature: b, name: e.Event.Type}
 			}
 			return out, err
 		})

@@ -171,7 +171,7 @@ func (s *Server) streamCandidates(w http.ResponseWriter, r *http.Request) {
 				if ferr != nil {
 					return nil, ferr
 				}
-				out[i] = streamed{c.Seq, f}
+				out[i] = streamed{seq: c.Seq, feature: f}
 			}
 			return out, err
 		})

@@ -140,7 +140,7 @@ func (s *Server) streamIncidents(w http.ResponseWriter, r *http.Request) {
 			recs, err := s.cfg.Store.IncidentsSince(ctx, after, vis, MaxLimit)
 			out := make([]streamed, len(recs))
 			for i, in := range recs {
-				out[i] = streamed{in.Seq, in.Feature}
+				out[i] = streamed{seq: in.Seq, feature: in.Feature}
 			}
 			return out, err
 		})
@@ -150,6 +150,8 @@ func (s *Server) streamIncidents(w http.ResponseWriter, r *http.Request) {
 type streamed struct {
 	seq     int64
 	feature []byte
+	// name names the event when it differs from the stream's name.
+	name string
 }
 
 // streamEvents answers a stream of server-sent events named name: the
@@ -208,7 +210,11 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, name strin
 		}
 		rc.SetWriteDeadline(time.Now().Add(streamHeartbeat))
 		for _, rec := range recs {
-			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", rec.seq, name, bytes.TrimSpace(rec.feature))
+			ev := name
+			if rec.name != "" {
+				ev = rec.name
+			}
+			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", rec.seq, ev, bytes.TrimSpace(rec.feature))
 			after = rec.seq
 		}
 		if err := rc.Flush(); err != nil {
