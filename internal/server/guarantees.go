@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -133,7 +134,7 @@ func (s *Server) postRegistry(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.LoadRegistry(r.Context(), reg); err != nil {
 		var re *registryError
-		if asRegistryError(err, &re) {
+		if errors.As(err, &re) {
 			writeError(w, http.StatusUnprocessableEntity, "%v", err)
 			return
 		}
@@ -143,14 +144,6 @@ func (s *Server) postRegistry(w http.ResponseWriter, r *http.Request) {
 	s.wakeGuarantees()
 	writeJSON(w, http.StatusOK, map[string]int{
 		"guarantors": len(reg.Guarantors), "instruments": len(reg.Instruments), "commitments": len(reg.Commitments)})
-}
-
-func asRegistryError(err error, target **registryError) bool {
-	re, ok := err.(*registryError)
-	if ok {
-		*target = re
-	}
-	return ok
 }
 
 // getRegistry answers GET /api/v1/registry: the whole registry as YAML
@@ -409,7 +402,7 @@ func (s *Server) postDelivery(w http.ResponseWriter, r *http.Request) {
 	c.Deliveries = append(c.Deliveries, d)
 	if err := s.LoadRegistry(r.Context(), guarantee.Registry{Commitments: []guarantee.Commitment{c}}); err != nil {
 		var re *registryError
-		if asRegistryError(err, &re) {
+		if errors.As(err, &re) {
 			writeError(w, http.StatusUnprocessableEntity, "%v", err)
 			return
 		}
@@ -425,38 +418,41 @@ var analyticsParams = []string{"by", "guarantor", "category", "measure", "from",
 // allocated and delivered by guarantor, category or instrument, each row in
 // one measure (a currency or a unit), as JSON for charts or as CSV.
 func (s *Server) getCommitmentTotals(w http.ResponseWriter, r *http.Request) {
-	format, ok := s.params(w, r, "json", []string{"json", "csv"}, analyticsParams)
-	if !ok {
-		return
-	}
-	by, f, ok := analyticsQuery(w, r.URL.Query())
-	if !ok {
-		return
-	}
-	reg, err := s.registry(r.Context())
-	if err != nil {
-		s.storeError(w, r, "commitments", err)
-		return
-	}
-	rows := reg.Totals(by, f)
-	if format == "csv" {
-		var buf bytes.Buffer
-		if err := guarantee.WriteRowsCSV(&buf, rows); err != nil {
-			s.storeError(w, r, "commitments", err)
-			return
-		}
-		writeCSV(w, "commitments-by-"+string(by)+".csv", buf.Bytes())
-		return
-	}
-	writeJSON(w, http.StatusOK, struct {
-		By   guarantee.GroupBy `json:"by"`
-		Rows []guarantee.Row   `json:"rows"`
-	}{by, orEmpty(rows)})
+	s.analytics(w, r, "commitments-by-", func(reg guarantee.Registry, by guarantee.GroupBy, f guarantee.Filter) (any, func(io.Writer) error) {
+		rows := reg.Totals(by, f)
+		return struct {
+				By   guarantee.GroupBy `json:"by"`
+				Rows []guarantee.Row   `json:"rows"`
+			}{by, orEmpty(rows)},
+			func(w io.Writer) error { return guarantee.WriteRowsCSV(w, rows) }
+	})
 }
 
 // getCommitmentSeries answers GET /api/v1/analytics/commitments/series:
 // cumulative committed and delivered by month.
 func (s *Server) getCommitmentSeries(w http.ResponseWriter, r *http.Request) {
+	s.analytics(w, r, "commitments-series-by-", func(reg guarantee.Registry, by guarantee.GroupBy, f guarantee.Filter) (any, func(io.Writer) error) {
+		var iv guarantee.Interval
+		if !f.From.IsZero() {
+			iv.From = f.From.Month()
+		}
+		if !f.To.IsZero() {
+			iv.To = f.To.Month()
+		}
+		points := reg.Series(by, f.Measure, iv)
+		return struct {
+				By     guarantee.GroupBy `json:"by"`
+				Points []guarantee.Point `json:"points"`
+			}{by, orEmpty(points)},
+			func(w io.Writer) error { return guarantee.WriteSeriesCSV(w, points) }
+	})
+}
+
+// analytics answers an analytics request: it reads the grouping, the
+// filter and the format, and answers compute's JSON, or its CSV as a file
+// named prefix and the grouping.
+func (s *Server) analytics(w http.ResponseWriter, r *http.Request, prefix string,
+	compute func(guarantee.Registry, guarantee.GroupBy, guarantee.Filter) (any, func(io.Writer) error)) {
 	format, ok := s.params(w, r, "json", []string{"json", "csv"}, analyticsParams)
 	if !ok {
 		return
@@ -470,27 +466,17 @@ func (s *Server) getCommitmentSeries(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, "commitments", err)
 		return
 	}
-	iv := guarantee.Interval{From: f.From.Month(), To: f.To.Month()}
-	if f.From.IsZero() {
-		iv.From = guarantee.Month{}
-	}
-	if f.To.IsZero() {
-		iv.To = guarantee.Month{}
-	}
-	points := reg.Series(by, f.Measure, iv)
-	if format == "csv" {
-		var buf bytes.Buffer
-		if err := guarantee.WriteSeriesCSV(&buf, points); err != nil {
-			s.storeError(w, r, "commitments", err)
-			return
-		}
-		writeCSV(w, "commitments-series-by-"+string(by)+".csv", buf.Bytes())
+	out, writeCSVTo := compute(reg, by, f)
+	if format == "json" {
+		writeJSON(w, http.StatusOK, out)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
-		By     guarantee.GroupBy `json:"by"`
-		Points []guarantee.Point `json:"points"`
-	}{by, orEmpty(points)})
+	var buf bytes.Buffer
+	if err := writeCSVTo(&buf); err != nil {
+		s.storeError(w, r, "commitments", err)
+		return
+	}
+	writeCSV(w, prefix+string(by)+".csv", buf.Bytes())
 }
 
 // analyticsQuery reads the grouping and the filter of an analytics request.

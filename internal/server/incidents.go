@@ -76,16 +76,11 @@ func parseIncidentQuery(v url.Values) (store.IncidentQuery, error) {
 }
 
 // An incident cursor is the start time and id of the last incident returned.
-func encodeIncidentCursor(c store.IncidentCursor) string {
-	return encodeCursorParts(strconv.FormatInt(c.Start.UnixNano(), 10), c.ID)
-}
+func encodeIncidentCursor(c store.IncidentCursor) string { return encodeTimeCursor(c.Start, c.ID) }
 
 func decodeIncidentCursor(s string) (store.IncidentCursor, error) {
-	ints, id, err := cursorParts(s, 2)
-	if err != nil {
-		return store.IncidentCursor{}, err
-	}
-	return store.IncidentCursor{Start: time.Unix(0, ints[0]).UTC(), ID: id}, nil
+	t, id, err := decodeTimeCursor(s)
+	return store.IncidentCursor{Start: t, ID: id}, err
 }
 
 // getIncident answers GET /api/v1/incidents/{id}: the incident's Feature

@@ -253,6 +253,20 @@ func encodeCursorParts(parts ...string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, ":")))
 }
 
+// encodeTimeCursor is the cursor of a record ordered by a time and its id.
+func encodeTimeCursor(t time.Time, id string) string {
+	return encodeCursorParts(strconv.FormatInt(t.UnixNano(), 10), id)
+}
+
+// decodeTimeCursor opens a cursor of encodeTimeCursor.
+func decodeTimeCursor(s string) (time.Time, string, error) {
+	ints, id, err := cursorParts(s, 2)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	return time.Unix(0, ints[0]).UTC(), id, nil
+}
+
 // cursorParts opens a cursor of n parts, the first n-1 of them Unix
 // nanoseconds or other integers (ints), the last a non-empty string.
 func cursorParts(s string, n int) (ints []int64, last string, err error) {

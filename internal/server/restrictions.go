@@ -206,16 +206,11 @@ func parseRestrictionQuery(v url.Values) (store.RestrictionQuery, error) {
 }
 
 // A restriction cursor is the time and id of the last restriction returned.
-func encodeRestrictionCursor(c store.RestrictionCursor) string {
-	return encodeCursorParts(strconv.FormatInt(c.Time.UnixNano(), 10), c.ID)
-}
+func encodeRestrictionCursor(c store.RestrictionCursor) string { return encodeTimeCursor(c.Time, c.ID) }
 
 func decodeRestrictionCursor(s string) (store.RestrictionCursor, error) {
-	ints, id, err := cursorParts(s, 2)
-	if err != nil {
-		return store.RestrictionCursor{}, err
-	}
-	return store.RestrictionCursor{Time: time.Unix(0, ints[0]).UTC(), ID: id}, nil
+	t, id, err := decodeTimeCursor(s)
+	return store.RestrictionCursor{Time: t, ID: id}, err
 }
 
 // getRestriction answers GET /api/v1/restrictions/{id}: one restriction's
