@@ -46,7 +46,7 @@ type environment struct {
 }
 
 func commands() []command {
-	return append([]command{serveCommand(), simulateCommand(), evalCommand(), reportCommand(), migrateCommand(), versionCommand(), auditCommand()}, accountCommands()...)
+	return append([]command{serveCommand(), simulateCommand(), evalCommand(), reportCommand(), migrateCommand(), versionCommand(), auditCommand()}, append(accountCommands(), registryCommands()...)...)
 }
 
 // errUsage marks an error that the user fixes by changing the command line.
@@ -155,7 +155,7 @@ func usage(w io.Writer, cmds []command) {
 	fmt.Fprintln(w, "\nUsage:\n  guarantor <command> [flags]\n\nCommands:")
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.short)
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.short)
 	}
 	fmt.Fprintln(w, "\nRun 'guarantor <command> --help' for a command's flags. Every flag can also be")
 	fmt.Fprintln(w, "set with an environment variable: --db is GUARANTOR_DB, --listen is GUARANTOR_LISTEN.")
