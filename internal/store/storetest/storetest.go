@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 	tests = append(tests, incidentTests...)
 	tests = append(tests, candidateTests...)
 	tests = append(tests, restrictionTests...)
+	tests = append(tests, guaranteeTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := open(t)
