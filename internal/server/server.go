@@ -23,6 +23,7 @@ import (
 	"github.com/guarantor-project/guarantor/internal/store"
 	"github.com/guarantor-project/guarantor/internal/terms"
 	"github.com/guarantor-project/guarantor/internal/trigger"
+	"github.com/guarantor-project/guarantor/internal/web"
 )
 
 // Config is what a Server needs.
@@ -185,6 +186,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	for _, r := range s.routes() {
 		s.mux.HandleFunc(r.method+" "+r.pattern, s.guard(r.perm, r.handler))
 	}
+	// Every other path is the browser interface: public files (the pages
+	// sign in through the API, which checks everything).
+	s.mux.Handle("GET /", web.Handler())
 	return s, nil
 }
 

@@ -1,0 +1,226 @@
+// The shell: who is signed in, the navigation their roles allow, and the
+// view of the current path. Signing in and out happen here.
+import type { ComponentType } from 'preact';
+import { useCallback, useEffect, useErrorBoundary, useState } from 'preact/hooks';
+import { ApiError, message, onSessionEnded, request, setCsrfToken } from './api';
+import { ErrorNote, Loading } from './components';
+import { Guarantees } from './Guarantees';
+import { Login } from './Login';
+import { Queue } from './Queue';
+import { can, describeRoles } from './roles';
+import { navigate, useRoute, type View } from './router';
+import type { SessionInfo, User } from './types';
+
+type Session = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'out'; notice?: string } | { kind: 'in'; user: User };
+
+export function App() {
+  const [session, setSession] = useState<Session>({ kind: 'loading' });
+  const [crash, resetCrash] = useErrorBoundary();
+
+  const load = useCallback(async () => {
+    // A browser that never signed in here has no session to ask about: the
+    // sign-in page, without a request bound to be refused.
+    if (!mayBeSignedIn()) {
+      setSession({ kind: 'out' });
+      return;
+    }
+    setSession({ kind: 'loading' });
+    try {
+      const s = await request<SessionInfo>('GET', '/api/v1/session', undefined, { quiet401: true });
+      setCsrfToken(s.csrf_token);
+      setSession({ kind: 'in', user: s.user });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        rememberSignedIn(false);
+        setSession({ kind: 'out' });
+      } else setSession({ kind: 'failed', error: e });
+    }
+  }, []);
+
+  useEffect(() => {
+    onSessionEnded(() => {
+      rememberSignedIn(false);
+      setCsrfToken(undefined);
+      setSession({ kind: 'out', notice: 'Your session has ended. Sign in again to go on.' });
+    });
+    void load();
+  }, [load]);
+
+  if (crash) {
+    return (
+      <div class="page-message">
+        <h1>guarantor</h1>
+        <ErrorNote error={crash} what="The interface met an error it could not handle" />
+        <p>
+          <button type="button" class="primary" onClick={() => resetCrash()}>
+            Try again
+          </button>{' '}
+          or reload the page.
+        </p>
+      </div>
+    );
+  }
+  switch (session.kind) {
+    case 'loading':
+      return (
+        <div class="page-message">
+          <Loading what="Checking your session…" />
+        </div>
+      );
+    case 'failed':
+      return (
+        <div class="page-message">
+          <h1>guarantor</h1>
+          <ErrorNote error={session.error} what="Could not reach the server" retry={() => void load()} />
+        </div>
+      );
+    case 'out':
+      return (
+        <Login
+          notice={session.notice}
+          onSignedIn={(s) => {
+            rememberSignedIn(true);
+            setCsrfToken(s.csrf_token);
+            setSession({ kind: 'in', user: s.user });
+          }}
+        />
+      );
+    case 'in':
+      return (
+        <Shell
+          user={session.user}
+          onSignedOut={(notice) => {
+            rememberSignedIn(false);
+            setCsrfToken(undefined);
+            setSession({ kind: 'out', notice });
+          }}
+        />
+      );
+  }
+}
+
+// Whether this browser signed in here and did not sign out. The session
+// cookie itself is out of the page's reach (HttpOnly), as it should be.
+const signedInKey = 'guarantor.signed-in';
+
+function mayBeSignedIn(): boolean {
+  try {
+    return localStorage.getItem(signedInKey) === '1';
+  } catch {
+    return true; // no storage: ask the server
+  }
+}
+
+function rememberSignedIn(yes: boolean): void {
+  try {
+    if (yes) localStorage.setItem(signedInKey, '1');
+    else localStorage.removeItem(signedInKey);
+  } catch {
+    // no storage: the session is asked about each time
+  }
+}
+
+const titles: Record<View, string> = { map: 'Map', queue: 'Queue', guarantees: 'Guarantees' };
+
+/** home is the first view of a user: what their role is for. */
+function home(user: User): View {
+  if (can(user, 'verify')) return 'queue';
+  if (can(user, 'determine') || can(user, 'act_on_obligation')) return 'guarantees';
+  return 'map';
+}
+
+function Shell({ user, onSignedOut }: { user: User; onSignedOut: (notice?: string) => void }) {
+  const route = useRoute();
+  const reader = can(user, 'read_records');
+  const view: View = route ?? home(user);
+  const [signOutError, setSignOutError] = useState<unknown>();
+
+  useEffect(() => {
+    document.title = reader ? `${titles[view]} · guarantor` : 'guarantor';
+  }, [view, reader]);
+
+  const signOut = async () => {
+    try {
+      await request('DELETE', '/api/v1/session');
+      onSignedOut('You are signed out.');
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) onSignedOut('You are signed out.');
+      else setSignOutError(e);
+    }
+  };
+
+  return (
+    <div class="shell">
+      <a class="skip" href="#main">
+        Skip to the content
+      </a>
+      <header class="top">
+        <span class="brand">guarantor</span>
+        {reader && (
+          <nav aria-label="Views">
+            {(['map', 'queue', 'guarantees'] as View[]).map((v) => (
+              <a
+                href={`/${v}`}
+                class={v === view ? 'active' : ''}
+                aria-current={v === view ? 'page' : undefined}
+                onClick={(e) => {
+                  if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+                  e.preventDefault();
+                  navigate(v);
+                }}
+              >
+                {titles[v]}
+              </a>
+            ))}
+          </nav>
+        )}
+        <span class="who" title={`Clearance ${user.clearance}`}>
+          {user.name} · {user.nation} · {describeRoles(user)}
+        </span>
+        <button type="button" class="quiet" onClick={() => void signOut()}>
+          Sign out
+        </button>
+      </header>
+      {signOutError !== undefined && <ErrorNote error={signOutError} what="Could not sign out" />}
+      <main id="main" tabIndex={-1}>
+        {!reader ? (
+          <div class="page-message">
+            <p>
+              The account <strong>{user.name}</strong> ({describeRoles(user)}) may not read records, so there is nothing to show here. Machine clients use the API
+              with a token; ask an administrator if you need to read.
+            </p>
+          </div>
+        ) : view === 'map' ? (
+          <LazyMap user={user} />
+        ) : view === 'queue' ? (
+          <Queue user={user} />
+        ) : (
+          <Guarantees user={user} />
+        )}
+      </main>
+    </div>
+  );
+}
+
+/** LazyMap loads the map's code (MapLibre) only when the map is first shown. */
+function LazyMap({ user }: { user: User }) {
+  // A function given to useState is called as an initialiser: wrap the component.
+  const [Comp, setComp] = useState<ComponentType<{ user: User }> | undefined>(() => mapModule);
+  const [error, setError] = useState<unknown>();
+  const load = useCallback(() => {
+    setError(undefined);
+    import('./map/MapView')
+      .then((m) => {
+        mapModule = m.MapView;
+        setComp(() => m.MapView);
+      })
+      .catch((e: unknown) => setError(new Error(`the map's code could not be loaded (${message(e)})`)));
+  }, []);
+  useEffect(() => {
+    if (!Comp) load();
+  }, [Comp, load]);
+  if (error !== undefined) return <ErrorNote error={error} what="The map is not available" retry={load} />;
+  if (!Comp) return <Loading what="Loading the map…" />;
+  return <Comp user={user} />;
+}
+let mapModule: ComponentType<{ user: User }> | undefined;

@@ -1,0 +1,105 @@
+// The API client: every request goes to this origin's /api/v1, with the
+// session cookie, and an unsafe one carries the session's CSRF token.
+// Errors become ApiError with a sentence a person can act on.
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+let csrfToken = '';
+let onSignedOut: (() => void) | undefined;
+
+/** setCsrfToken keeps the token that unsafe requests echo in X-CSRF-Token. */
+export function setCsrfToken(token: string | undefined): void {
+  csrfToken = token ?? '';
+}
+
+/** onSessionEnded registers what to do when the server says the session is gone. */
+export function onSessionEnded(f: () => void): void {
+  onSignedOut = f;
+}
+
+const safe = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** request calls the API and returns its JSON answer (undefined for 204). */
+export async function request<T>(method: string, path: string, body?: unknown, opts: { signal?: AbortSignal; quiet401?: boolean } = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (!safe.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+      credentials: 'same-origin',
+      signal: opts.signal ?? null,
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'The server cannot be reached. Check the network connection, then try again.');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  if (!res.ok) {
+    const said = typeof data === 'object' && data !== null && typeof (data as { error?: unknown }).error === 'string' ? (data as { error: string }).error : '';
+    if (res.status === 401 && !opts.quiet401) onSignedOut?.();
+    throw new ApiError(res.status, describe(res, said));
+  }
+  if (data === undefined) throw new ApiError(res.status, `The server answered ${method} ${path} with something that is not JSON.`);
+  return data as T;
+}
+
+function describe(res: Response, said: string): string {
+  const why = said ? capitalise(said) : '';
+  switch (true) {
+    case res.status === 401:
+      return why || 'You are not signed in, or your session has ended. Sign in again.';
+    case res.status === 403:
+      return why ? `Not allowed: ${why}` : 'Your account is not allowed to do this.';
+    case res.status === 404:
+      return why || 'Not found: it does not exist, or it is not released to you.';
+    case res.status === 409:
+      return why ? `Refused: ${why}` : 'Refused: the record changed meanwhile. Reload and decide again.';
+    case res.status === 429: {
+      const after = res.headers.get('Retry-After');
+      const text = why || 'Too many requests.';
+      return after && !/try again/i.test(text) ? `${text} Try again in ${after} s.` : text;
+    }
+    case res.status >= 500:
+      return `The server failed (${res.status})${why ? `: ${why}` : ''}. Try again; if it persists, tell the administrator.`;
+    default:
+      return why || `The request failed (${res.status} ${res.statusText}).`;
+  }
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** message says what an error was, in words, whatever was thrown. */
+export function message(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+export const get = <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, undefined, signal ? { signal } : {});
+export const post = <T>(path: string, body: unknown) => request<T>('POST', path, body);
+
+/** newId makes a random id for an action, so that a retry is not acted on twice. */
+export function newId(prefix: string): string {
+  const b = new Uint8Array(12);
+  crypto.getRandomValues(b); // available outside secure contexts too, unlike randomUUID
+  return `${prefix}-${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}`;
+}

@@ -1,0 +1,127 @@
+// Small building blocks shared by the views: loading and empty states,
+// errors in words, and the form that asks for a reason before an action.
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { message } from './api';
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <div class="state loading" role="status" aria-live="polite">
+      <span class="spinner" aria-hidden="true" />
+      {what}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <div class="state empty">{children}</div>;
+}
+
+export function ErrorNote({ error, retry, what }: { error: unknown; retry?: () => void; what?: string }) {
+  return (
+    <div class="error" role="alert">
+      <strong>{what ?? 'Something went wrong'}:</strong> {message(error)}
+      {retry && (
+        <button type="button" class="link" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export interface ReasonFormProps {
+  title: string;
+  /** what the text is called: "Reason", "Note" */
+  field?: string;
+  hint?: string;
+  required?: boolean;
+  submitLabel: string;
+  danger?: boolean;
+  onSubmit: (text: string) => Promise<void>;
+  onCancel: () => void;
+}
+
+/**
+ * ReasonForm asks for the reason of an action, then runs it. It keeps the
+ * text and says why when the action is refused, so that nothing typed is
+ * lost; Escape cancels.
+ */
+export function ReasonForm(p: ReasonFormProps) {
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const area = useRef<HTMLTextAreaElement>(null);
+  const required = p.required ?? true;
+  useEffect(() => area.current?.focus(), []);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    if (required && !text.trim()) {
+      setError(new Error(`${p.field ?? 'A reason'} is required: say why, in a sentence.`));
+      area.current?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      await p.onSubmit(text.trim());
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  const id = `reason-${p.title.replace(/\W+/g, '-').toLowerCase()}`;
+  return (
+    <form
+      class="reason-form"
+      onSubmit={submit}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.stopPropagation();
+          p.onCancel();
+        } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+          void submit(e);
+        }
+      }}
+    >
+      <h3>{p.title}</h3>
+      <label for={id}>
+        {p.field ?? 'Reason'}
+        {required ? '' : ' (optional)'}
+      </label>
+      <textarea
+        id={id}
+        ref={area}
+        rows={3}
+        value={text}
+        disabled={busy}
+        onInput={(e) => {
+          setText((e.target as HTMLTextAreaElement).value);
+          setError(undefined);
+        }}
+      />
+      {p.hint && <p class="hint">{p.hint}</p>}
+      {error !== undefined && <ErrorNote error={error} what="Not done" />}
+      <div class="buttons">
+        <button type="submit" class={p.danger ? 'danger' : 'primary'} disabled={busy}>
+          {busy ? 'Sending…' : p.submitLabel}
+        </button>
+        <button type="button" onClick={p.onCancel} disabled={busy}>
+          Cancel
+        </button>
+        <span class="hint">Ctrl+Enter sends, Escape cancels</span>
+      </div>
+    </form>
+  );
+}
+
+/** useNow is the time, refreshed every period milliseconds. */
+export function useNow(period = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), period);
+    return () => clearInterval(t);
+  }, [period]);
+  return now;
+}

@@ -1,0 +1,247 @@
+// The shapes of the API's answers that the interface reads (docs/api.md,
+// docs/guarantees.md). Only what the interface uses is typed; the rest
+// stays unknown.
+import type { LineString, MultiLineString, Point, Polygon } from 'geojson';
+
+export type Role = 'admin' | 'analyst' | 'liaison' | 'authority' | 'secretariat' | 'viewer' | 'ingest';
+
+export interface User {
+  name: string;
+  nation: string;
+  clearance: string;
+  roles: Role[];
+  created_at?: string;
+  disabled?: boolean;
+}
+
+export interface SessionInfo {
+  user: User;
+  csrf_token?: string;
+  expires_at?: string;
+}
+
+export interface Label {
+  classification: string;
+  rel_to?: string[];
+}
+
+export interface Ellipse {
+  semi_major_m: number;
+  semi_minor_m: number;
+  azimuth_deg: number;
+}
+
+export interface Located {
+  position: [number, number];
+  ellipse_95?: Ellipse;
+  incident?: string;
+}
+
+export interface Casualties {
+  killed?: number;
+  wounded?: number;
+  civilian?: boolean;
+}
+
+export interface Attribution {
+  of?: string;
+  party: string | null;
+  probability?: number;
+  probabilities?: Record<string, number>;
+  signed_distance_m?: number;
+  distance_sigma_m?: number;
+  zones?: string[];
+  reason?: string;
+}
+
+export interface Confidence {
+  level: string;
+  independent_sources?: number;
+  score?: number;
+}
+
+export interface Evidence {
+  id: string;
+  role?: string;
+  source?: string;
+  grading?: string;
+  time?: string;
+  weapon_class?: string;
+}
+
+export interface IncidentProps {
+  version: number;
+  class?: 'fire' | 'equipment';
+  role?: 'origin' | 'impact' | 'unknown';
+  weapon_class?: string;
+  casualties?: Casualties;
+  start?: string;
+  end?: string;
+  location?: Located;
+  origin?: Located | null;
+  impact?: Located | null;
+  linked?: string;
+  attribution?: Attribution;
+  confidence?: Confidence;
+  releasability?: Label;
+  terms?: { id: string; version: string };
+  evidence?: Evidence[];
+  observations?: string[];
+  merged_into?: string;
+}
+
+export interface Incident {
+  type: 'Feature';
+  id: string;
+  geometry: Polygon | null;
+  properties: IncidentProps;
+}
+
+export interface Page<F> {
+  type: 'FeatureCollection';
+  features: F[];
+  numberReturned: number;
+  next?: string;
+}
+
+export type Severity = 'minor' | 'serious' | 'major';
+export type CandidateState = 'open' | 'more_information' | 'second_review' | 'verified' | 'rejected' | 'merged' | 'split';
+
+export interface CandidateProps {
+  violation_type: string;
+  rule: string;
+  clause?: string;
+  party: string | null;
+  probability?: number;
+  severity: Severity;
+  incident?: string;
+  incident_version?: number;
+  time: string;
+  weapon_class?: string;
+  distance_m?: number;
+  withdrawal_m?: number;
+  depth_m?: number;
+  casualties?: Casualties;
+  confidence?: Confidence;
+  releasability?: Label;
+  observations?: string[];
+  reason?: string;
+  state: CandidateState;
+  withdrawn?: boolean;
+  split_from?: string;
+}
+
+export interface Candidate {
+  type: 'Feature';
+  id: string;
+  geometry: Point | null;
+  properties: CandidateProps;
+}
+
+export interface Confirmation {
+  analyst: string;
+  nation: string;
+  at: string;
+}
+
+export type ActionKind = 'confirm' | 'reject' | 'request_information' | 'reopen' | 'merge' | 'split';
+
+export interface CandidateAction {
+  id?: string;
+  n?: number;
+  candidate: string;
+  kind: ActionKind;
+  analyst: string;
+  nation: string;
+  at: string;
+  reason: string;
+  leaf?: number;
+  target?: string;
+}
+
+export interface Review {
+  candidate: string;
+  state: CandidateState;
+  confirmations: Confirmation[];
+  needed?: string;
+  merged_into?: string;
+  split_into?: string[];
+  actions: CandidateAction[];
+}
+
+export interface ActionAnswer {
+  action: CandidateAction;
+  review: Review;
+}
+
+export interface Determination {
+  confirm: boolean;
+  by: string;
+  nation?: string;
+  reason: string;
+  at: string;
+}
+
+export interface Activation {
+  id: string;
+  clause: string;
+  instrument?: string;
+  state: 'proposed' | 'confirmed' | 'declined';
+  proposed_at: string;
+  findings: string[];
+  hidden_findings: number;
+  determination?: Determination;
+  obligations?: { total: number; met: number; open: number; overdue: number };
+}
+
+export interface ObligationStep {
+  kind: string;
+  by: string;
+  nation?: string;
+  note?: string;
+  at: string;
+  step?: string;
+}
+
+export type ObligationState = 'open' | 'acknowledged' | 'met';
+
+export interface Obligation {
+  id: string;
+  activation: string;
+  clause: string;
+  instrument?: string;
+  guarantor: string;
+  type: string;
+  responsible: string;
+  created: string;
+  deadline: string;
+  state: ObligationState;
+  escalation: number;
+  history: ObligationStep[] | null;
+  overdue: boolean;
+  remaining_s: number;
+}
+
+export interface Party {
+  code: string;
+  name: string;
+  side?: string;
+}
+
+export interface TermsVersion {
+  seq: number;
+  loaded_at: string;
+  in_force: boolean;
+  terms: {
+    id: string;
+    version: string;
+    title?: string;
+    illustrative?: boolean;
+    effective_from?: string;
+    parties?: Party[];
+    contact_line?: LineString | MultiLineString;
+    buffer_zone?: { half_width_m: number };
+    weapon_classes?: { code: string; name: string; withdrawal_m: number }[];
+    clauses?: { id: string; title?: string; text?: string; forbids?: string[] }[];
+  };
+}
