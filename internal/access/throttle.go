@@ -135,6 +135,24 @@ func (t *Throttle) Succeeded(key string) {
 	}
 }
 
+// Forgive takes back the failure Attempt counted for key when the attempt
+// succeeded. Unlike Succeeded it forgets no other failure, so a caller may
+// use it for a remote address that many people share (an office, a proxy):
+// their successful logins do not slow each other down, and an attacker's
+// valid login clears none of their failed guesses.
+func (t *Throttle) Forgive(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	el, ok := t.keys[key]
+	if !ok {
+		return
+	}
+	e := el.Value.(*throttleEntry)
+	if e.failures--; e.failures <= 0 {
+		t.remove(el)
+	}
+}
+
 func (t *Throttle) wait(key string, now time.Time) time.Duration {
 	el, ok := t.keys[key]
 	if !ok {

@@ -11,6 +11,7 @@ import (
 var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 
 // step is one call on a Throttle at t0+at: "fail", "ok" (Succeeded),
+// "forgive" (Forgive),
 // "wait" (Wait, expecting want) or "try" (Attempt, expecting want).
 type step struct {
 	op   string
@@ -101,6 +102,17 @@ func TestThrottle(t *testing.T) {
 			{"ok", "ana", s, 0},
 			{"try", "ana", s, 0},
 		}},
+		{"forgiven attempts do not add up", cfg, []step{
+			{"try", "addr", 0, 0}, {"forgive", "addr", 0, 0},
+			{"try", "addr", 0, 0}, {"forgive", "addr", 0, 0},
+			{"try", "addr", 0, 0}, {"forgive", "addr", 0, 0},
+			{"try", "addr", 0, 0}, {"forgive", "addr", 0, 0},
+			{"wait", "addr", 0, 0},
+		}},
+		{"forgiving one attempt keeps the other failures", cfg, steps(fails("addr", 3, 0), []step{
+			{"try", "addr", s, 0}, {"forgive", "addr", s, 0},
+			{"wait", "addr", s, s},
+		})},
 		{"Free 1", ThrottleConfig{Free: 1, Window: time.Hour, Base: 10 * time.Millisecond, Max: time.Minute, MaxKeys: 1}, []step{
 			{"wait", "ana", 0, 0},
 			{"fail", "ana", 0, 0},
@@ -124,6 +136,9 @@ func TestThrottle(t *testing.T) {
 					continue
 				case "ok":
 					th.Succeeded(st.key)
+					continue
+				case "forgive":
+					th.Forgive(st.key)
 					continue
 				case "wait":
 					got = th.Wait(st.key, now)

@@ -550,7 +550,7 @@ type obligationJSON struct {
 	Overdue bool `json:"overdue"`
 	// Remaining is the time left to the deadline in seconds, negative
 	// once it has passed.
-	RemainingS float64 `json:"remaining_s"`
+	RemainingS float64           `json:"remaining_s"`
 	Steps      []json.RawMessage `json:"steps,omitempty"`
 }
 

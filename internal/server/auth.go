@@ -219,6 +219,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.throttle.Succeeded("user:" + req.Name)
+	// The address may be shared by many users: its count keeps failures
+	// only.
+	s.throttle.Forgive("addr:" + remoteHost(r))
 	id, err := access.NewSessionID(rand.Reader)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "could not start a session")

@@ -253,6 +253,20 @@ func TestLoginSlowedDown(t *testing.T) {
 	}
 }
 
+// TestSharedAddressNotSlowed signs in many times from one address, as the
+// users behind an office's proxy do: successful sign-ins do not slow the
+// next one down, while failures still count.
+func TestSharedAddressNotSlowed(t *testing.T) {
+	a := newAPI(t)
+	addPasswordUser(t, a, "jan", "the right password", access.Viewer)
+	b := newBrowser(t, a)
+	for i := range 3 * access.DefaultThrottleConfig().Free {
+		if res := b.login("jan", "the right password"); res.status != 200 {
+			t.Fatalf("sign-in %d from one address: %d %s", i+1, res.status, res.body)
+		}
+	}
+}
+
 // TestRateLimit checks that a client over its rate is refused with 429
 // and served again once its bucket refills.
 func TestRateLimit(t *testing.T) {

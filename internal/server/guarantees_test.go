@@ -44,26 +44,17 @@ commitments:
   - {id: gbr-1, instrument: test-agreement, guarantor: GBR, category: financial, description: Budget support, value: 1000000, currency: EUR, committed: 1000000, allocated: 800000}
 `
 
-// testClock is a test clock that tests move.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // guaranteeWorld is a server with testRegistry and the people of the
 // guarantees: two analysts, the authority, two liaison officers.
 type guaranteeWorld struct {
 	*api
-	clock                         *testClock
+	clock                         *clock
 	ana, ben, authority, fra, gbr *api
 }
 
 func newGuaranteeWorld(t *testing.T) *guaranteeWorld {
-	c := &testClock{t: now}
-	a := newAPI(t, func(cfg *Config) { cfg.Now = c.Now })
+	c := &clock{t: now}
+	a := newAPI(t, func(cfg *Config) { cfg.Now = c.now })
 	w := &guaranteeWorld{api: a, clock: c}
 	w.ana = a.as(a.newUser("ana", "FRA", label.Secret, access.Analyst))
 	w.ben = a.as(a.newUser("ben", "GBR", label.Secret, access.Analyst))
@@ -79,7 +70,7 @@ func newGuaranteeWorld(t *testing.T) *guaranteeWorld {
 // finding makes a verified major candidate attributed to party.
 func (w *guaranteeWorld) finding(t *testing.T, id, party string, l label.Label) {
 	t.Helper()
-	c := candidateAt(t, id, l, w.clock.Now().Add(-time.Hour), "o-"+id)
+	c := candidateAt(t, id, l, w.clock.now().Add(-time.Hour), "o-"+id)
 	c.Severity, c.Party = "major", party
 	if err := w.store.PutCandidates(context.Background(), nil, []store.CandidateRecord{c}); err != nil {
 		t.Fatal(err)
@@ -87,7 +78,7 @@ func (w *guaranteeWorld) finding(t *testing.T, id, party string, l label.Label) 
 	// Verified by two nations (the actions' API is tested in actions_test.go).
 	for n, nation := range []string{"GBR", "USA"} {
 		a := store.ActionRecord{ID: fmt.Sprintf("confirm-%d-%s", n, id), Candidate: id, N: n + 1, Action: verify.Action{Kind: verify.Confirm,
-			Analyst: verify.Analyst{Name: "analyst-" + nation, Nation: nation}, At: w.clock.Now(), Reason: "seen"}}
+			Analyst: verify.Analyst{Name: "analyst-" + nation, Nation: nation}, At: w.clock.now(), Reason: "seen"}}
 		if _, err := w.store.AddAction(context.Background(), a, string([]verify.State{verify.Open, verify.Verified}[n])); err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +192,7 @@ func TestActivationLife(t *testing.T) {
 		after time.Duration
 		level int
 	}{{167 * time.Hour, 0}, {time.Hour, 1}, {time.Hour, 1}, {11 * time.Hour, 2}, {12 * time.Hour, 3}, {48 * time.Hour, 3}} {
-		w.clock.Add(tc.after)
+		w.clock.advance(tc.after)
 		w.pass(t)
 		gbr := obligations("?guarantor=GBR")
 		if len(gbr) != 1 || gbr[0].Escalation != tc.level {
@@ -320,7 +311,7 @@ func TestWebhooks(t *testing.T) {
 	}
 	w.finding(t, "f-b", "B", label.PublicLabel())
 	w.pass(t)
-	sender := notify.New(notify.Config{Outbox: w.store, Now: w.clock.Now, Rand: func() float64 { return 0.5 }})
+	sender := notify.New(notify.Config{Outbox: w.store, Now: w.clock.now, Rand: func() float64 { return 0.5 }})
 	if _, err := sender.DeliverOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +336,7 @@ func TestWebhooks(t *testing.T) {
 	if n, _ := sender.DeliverOnce(context.Background()); n != 0 {
 		t.Errorf("%d attempts before the backoff ran out", n)
 	}
-	w.clock.Add(2 * time.Second)
+	w.clock.advance(2 * time.Second)
 	if n, _ := sender.DeliverOnce(context.Background()); n != 1 {
 		t.Errorf("%d attempts after the backoff, want 1", n)
 	}
@@ -353,7 +344,7 @@ func TestWebhooks(t *testing.T) {
 	if res := w.do("DELETE", "/api/v1/webhooks/2", "", nil); res.status != 204 {
 		t.Fatalf("disable: %d", res.status)
 	}
-	w.clock.Add(time.Hour)
+	w.clock.advance(time.Hour)
 	if n, _ := sender.DeliverOnce(context.Background()); n != 0 {
 		t.Errorf("%d attempts to a disabled webhook", n)
 	}
