@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/guarantor-project/guarantor/internal/guarantee"
@@ -32,9 +34,10 @@ func loadDemoRegistry(ctx context.Context, srv *server.Server) error {
 // Once fusion has found the simulated day's candidates, the demo analysts
 // of two nations confirm the gravest fire across the line attributed to
 // demoParty, the guarantees loop proposes the activations of the clauses it
-// satisfies, and the demo authority confirms them: the obligations of each
-// guarantor start with their deadlines running. It does nothing when an
-// activation exists already (a second start).
+// satisfies, and the demo authority confirms all but one of them: the
+// obligations of each guarantor start with their deadlines running, and one
+// proposal awaits a determination. It does nothing when an activation
+// exists already (a second start).
 func demoActivation(ctx context.Context, st store.Store, srv *server.Server, log *slog.Logger) error {
 	if recs, err := st.QueryActivations(ctx, store.ActivationQuery{Limit: 1}); err != nil || len(recs) > 0 {
 		return err
@@ -94,12 +97,21 @@ func demoActivation(ctx context.Context, st store.Store, srv *server.Server, log
 	if err != nil {
 		return err
 	}
-	for _, rec := range proposed {
+	// One proposal is left for the newcomer signed in as the authority to
+	// determine; the others are confirmed, so that the liaison officers
+	// find obligations running.
+	slices.SortFunc(proposed, func(a, b store.ActivationRecord) int { return strings.Compare(a.Activation.ID, b.Activation.ID) })
+	left := ""
+	for i, rec := range proposed {
+		if i == len(proposed)-1 && len(proposed) > 1 {
+			left = rec.Activation.ID
+			break
+		}
 		if _, err := srv.Determine(ctx, authority, rec.Activation.ID, true,
 			"Demonstration: the verified fire across the line is determined an armed attack."); err != nil {
 			return fmt.Errorf("determine %s: %w", rec.Activation.ID, err)
 		}
 	}
-	log.Info("demo activation", "finding", cand.ID, "activations", len(proposed))
+	log.Info("demo activation", "finding", cand.ID, "activations", len(proposed), "awaiting_determination", left)
 	return nil
 }
