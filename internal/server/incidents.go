@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -234,4 +235,75 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, name strin
 			}
 		}
 	}
+}
+
+// MaxGridCells is the most cells GET /api/v1/incidents/grid answers with.
+const MaxGridCells = 20_000
+
+// getIncidentGrid answers GET /api/v1/incidents/grid: the incidents the
+// reader may see that match the list's filters, counted on a grid of cells
+// of `cell` degrees (default 0.1), as a FeatureCollection of Points at the
+// cells' centres with `count` and `by_class`. A map shows these when there
+// are too many incidents to draw one by one.
+func (s *Server) getIncidentGrid(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	cell := 0.1
+	if c := v.Get("cell"); c != "" {
+		f, err := strconv.ParseFloat(c, 64)
+		if err != nil || !(f >= 0.001) || f > 10 {
+			writeError(w, http.StatusBadRequest, "cell: %q is not a number of degrees from 0.001 to 10", c)
+			return
+		}
+		cell = f
+	}
+	v.Del("cell")
+	if v.Has("limit") || v.Has("cursor") {
+		writeError(w, http.StatusBadRequest, "the grid counts every incident that matches: it takes no limit or cursor")
+		return
+	}
+	q, err := parseIncidentQuery(v)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	q.Visible = s.visibility(r)
+	cells, err := s.cfg.Store.CountIncidents(r.Context(), q, cell)
+	if err != nil {
+		s.storeError(w, r, "incidents", err)
+		return
+	}
+	if len(cells) > MaxGridCells {
+		writeError(w, http.StatusBadRequest, "%d cells: more than %d; ask for a smaller box or larger cells", len(cells), MaxGridCells)
+		return
+	}
+	type cellJSON struct {
+		Type     string `json:"type"`
+		Geometry struct {
+			Type        string     `json:"type"`
+			Coordinates [2]float64 `json:"coordinates"`
+		} `json:"geometry"`
+		Properties struct {
+			Count   int            `json:"count"`
+			ByClass map[string]int `json:"by_class"`
+		} `json:"properties"`
+	}
+	out := struct {
+		Type     string     `json:"type"`
+		Cell     float64    `json:"cell"`
+		Total    int        `json:"total"`
+		Features []cellJSON `json:"features"`
+	}{Type: "FeatureCollection", Cell: cell, Features: make([]cellJSON, len(cells))}
+	for i, c := range cells {
+		f := &out.Features[i]
+		f.Type, f.Geometry.Type, f.Geometry.Coordinates = "Feature", "Point", [2]float64{c.Lon, c.Lat}
+		f.Properties.Count, f.Properties.ByClass = c.Count, c.ByClass
+		out.Total += c.Count
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	b, err := json.Marshal(out)
+	if err != nil {
+		s.storeError(w, r, "incidents", err)
+		return
+	}
+	w.Write(append(b, '\n'))
 }

@@ -346,6 +346,7 @@ func (w *secWorld) checkers() map[string]checker {
 		"GET /api/v1/incidents":                w.checkIncidentList,
 		"GET /api/v1/incidents/{id}":           w.checkGetIncident,
 		"GET /api/v1/incidents/stream":         w.checkIncidentStream,
+		"GET /api/v1/incidents/grid":           w.checkIncidentGrid,
 		"GET /api/v1/candidates":               w.checkCandidateList,
 		"GET /api/v1/candidates/{id}":          w.checkGetCandidate,
 		"GET /api/v1/candidates/{id}/actions":  w.checkCandidateActions,
@@ -803,6 +804,30 @@ func (w *secWorld) checkGetCandidate(t *testing.T, u secUser, allowed bool) {
 		labels[id] = c.Label
 	}
 	w.checkGetEach(t, u, allowed, "/api/v1/candidates/", w.candIDs, labels)
+}
+
+// checkIncidentGrid counts the incidents on a grid: exactly those the user
+// may see.
+func (w *secWorld) checkIncidentGrid(t *testing.T, u secUser, allowed bool) {
+	res := u.api.do("GET", "/api/v1/incidents/grid?cell=1", "", nil)
+	w.cases++
+	if !allowed {
+		if res.status != 403 {
+			t.Fatalf("%s counted incidents: %d", u.Name, res.status)
+		}
+		return
+	}
+	var grid struct{ Total int }
+	res.json(t, &grid)
+	want := 0
+	for _, r := range w.incidents {
+		if r.MergedInto == "" && u.vis.Allows(r.Label) {
+			want++
+		}
+	}
+	if grid.Total != want {
+		t.Fatalf("%s: the grid counts %d incidents, the user may see %d", u.Name, grid.Total, want)
+	}
 }
 
 // candidateLabels are the labels of the candidates, by id.

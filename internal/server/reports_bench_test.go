@@ -162,3 +162,52 @@ func BenchmarkAnalytics100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(first.Milliseconds()), "first-ms")
 }
+
+// BenchmarkIncidentGrid100k measures GET /api/v1/incidents/grid with
+// 100,000 incidents in the store: what the map asks for when there are too
+// many incidents to draw one by one, for the whole front in 0.1° cells and
+// a zoomed-in box in 0.01° cells, for a reader whose labels filter them.
+func BenchmarkIncidentGrid100k(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "grid.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	rng := rand.New(rand.NewPCG(3, 3))
+	fra := label.Label{Classification: label.Restricted, RelTo: []string{"FRA", "GBR"}}
+	for start := 0; start < 100_000; start += 5000 {
+		recs := make([]store.IncidentRecord, 0, 5000)
+		for i := start; i < start+5000; i++ {
+			lon, lat := 35+rng.Float64()*5, 46+rng.Float64()*4
+			r := storetest.Incident(fmt.Sprintf("inc-%06d", i), [4]float64{lon - 0.005, lat - 0.005, lon + 0.005, lat + 0.005},
+				time.Duration(rng.Int64N(int64(30*24*time.Hour))), time.Minute)
+			if i%4 == 0 {
+				r.Label = fra
+			}
+			recs = append(recs, r)
+		}
+		if err := st.PutIncidents(ctx, recs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	srv, err := New(ctx, Config{Store: st, RateLimit: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	tok := benchToken(b, st, access.Viewer)
+	for _, q := range []string{"cell=0.1", "cell=0.01&bbox=37,48,38,49"} {
+		b.Run(q, func(b *testing.B) {
+			for b.Loop() {
+				req := httptest.NewRequest("GET", "/api/v1/incidents/grid?"+q, nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatalf("%d %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+}

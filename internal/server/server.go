@@ -211,6 +211,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/restrictions/{id}", access.ReadRecords, s.getRestriction},
 		{"GET", "/api/v1/incidents", access.ReadRecords, s.listIncidents},
 		{"GET", "/api/v1/incidents/stream", access.ReadRecords, s.streamIncidents},
+		{"GET", "/api/v1/incidents/grid", access.ReadRecords, s.getIncidentGrid},
 		{"GET", "/api/v1/incidents/{id}", access.ReadRecords, s.getIncident},
 		{"GET", "/api/v1/candidates", access.ReadRecords, s.listCandidates},
 		{"GET", "/api/v1/candidates/stream", access.ReadRecords, s.streamCandidates},

@@ -328,6 +328,19 @@ type Incidents interface {
 	// LastIncidentSeq returns the Seq of the last incident written, 0 when
 	// none was: where a stream that starts now begins.
 	LastIncidentSeq(ctx context.Context) (int64, error)
+	// CountIncidents counts the incidents matching q (its cursor and limit
+	// aside) on a grid of cells of cellDeg degrees, by the centre of each
+	// incident's box: what a map shows when there are too many to draw.
+	// Cells with none are left out.
+	CountIncidents(ctx context.Context, q IncidentQuery, cellDeg float64) ([]IncidentCell, error)
+}
+
+// IncidentCell is one cell of CountIncidents: its centre, and how many
+// incidents it holds, in all and by class.
+type IncidentCell struct {
+	Lon, Lat float64
+	Count    int
+	ByClass  map[string]int
 }
 
 // IncidentRecord is an incident as stored: the fields queries filter on,

@@ -185,13 +185,9 @@ func (db *DB) Incident(ctx context.Context, id string, vis *label.Visibility) (s
 	return byID(ctx, db, "incidents", incidentColumns, "incident", scanIncident, id, vis)
 }
 
-// QueryIncidents implements store.Incidents. It walks the index of the
-// incidents not merged, newest start first, from the cursor or from the
-// end of the window, and filters in the index entries.
-func (db *DB) QueryIncidents(ctx context.Context, q store.IncidentQuery) (store.IncidentPage, error) {
-	if q.Limit <= 0 {
-		return store.IncidentPage{}, fmt.Errorf("query incidents: limit must be positive, got %d", q.Limit)
-	}
+// incidentWhere is the WHERE of a query of incidents: the conditions and
+// their arguments, or false when the reader may see none.
+func incidentWhere(q store.IncidentQuery) ([]string, []any, bool) {
 	where := []string{"merged_into = ''"}
 	var args []any
 	if q.BBox != nil {
@@ -245,9 +241,23 @@ func (db *DB) QueryIncidents(ctx context.Context, q store.IncidentQuery) (store.
 	if v := q.Visible; v != nil {
 		conds, vargs, ok := visibleSQL(*v)
 		if !ok {
-			return store.IncidentPage{}, nil // the reader may see nothing
+			return nil, nil, false // the reader may see nothing
 		}
 		where, args = append(where, conds...), append(args, vargs...)
+	}
+	return where, args, true
+}
+
+// QueryIncidents implements store.Incidents. It walks the index of the
+// incidents not merged, newest start first, from the cursor or from the
+// end of the window, and filters in the index entries.
+func (db *DB) QueryIncidents(ctx context.Context, q store.IncidentQuery) (store.IncidentPage, error) {
+	if q.Limit <= 0 {
+		return store.IncidentPage{}, fmt.Errorf("query incidents: limit must be positive, got %d", q.Limit)
+	}
+	where, args, ok := incidentWhere(q)
+	if !ok {
+		return store.IncidentPage{}, nil
 	}
 	sqlText := `SELECT ` + incidentColumns + ` FROM incidents INDEXED BY incidents_start WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY start_at DESC, id DESC LIMIT ?`
@@ -285,4 +295,47 @@ func (db *DB) IncidentsSince(ctx context.Context, after int64, vis *label.Visibi
 // LastIncidentSeq implements store.Incidents.
 func (db *DB) LastIncidentSeq(ctx context.Context) (int64, error) {
 	return lastSeq(ctx, db, "incidents")
+}
+
+// CountIncidents implements store.Incidents. It counts in SQL, on a grid of
+// the incidents' centres, through the listing's index.
+func (db *DB) CountIncidents(ctx context.Context, q store.IncidentQuery, cellDeg float64) ([]store.IncidentCell, error) {
+	if !(cellDeg > 0) || cellDeg > 90 {
+		return nil, fmt.Errorf("count incidents: cell of %v degrees, want more than 0 and at most 90", cellDeg)
+	}
+	q.After = nil
+	where, args, ok := incidentWhere(q)
+	if !ok {
+		return nil, nil
+	}
+	// The centre of a box that crosses the antimeridian is on the other
+	// side of the world from the average of its edges.
+	const lon = `(CASE WHEN west <= east THEN (west + east) / 2 WHEN (west + east) / 2 >= 0 THEN (west + east) / 2 - 180 ELSE (west + east) / 2 + 180 END)`
+	sqlText := `SELECT CAST(floor(` + lon + ` / ?) AS INTEGER) AS cx, CAST(floor(((south + north) / 2) / ?) AS INTEGER) AS cy, class, count(*)
+		FROM incidents INDEXED BY incidents_start WHERE ` + strings.Join(where, " AND ") + ` GROUP BY cx, cy, class ORDER BY cy, cx, class`
+	rows, err := db.r.QueryContext(ctx, sqlText, append([]any{cellDeg, cellDeg}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("count incidents: %w", err)
+	}
+	defer rows.Close()
+	var out []store.IncidentCell
+	for rows.Next() {
+		var cx, cy int64
+		var class string
+		var n int
+		if err := rows.Scan(&cx, &cy, &class, &n); err != nil {
+			return nil, fmt.Errorf("count incidents: %w", err)
+		}
+		lonC, latC := (float64(cx)+0.5)*cellDeg, (float64(cy)+0.5)*cellDeg
+		if k := len(out) - 1; k >= 0 && out[k].Lon == lonC && out[k].Lat == latC {
+			out[k].Count += n
+			out[k].ByClass[class] = n
+			continue
+		}
+		out = append(out, store.IncidentCell{Lon: lonC, Lat: latC, Count: n, ByClass: map[string]int{class: n}})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count incidents: %w", err)
+	}
+	return out, nil
 }

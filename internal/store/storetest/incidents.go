@@ -33,6 +33,7 @@ var incidentTests = []struct {
 	{"IncidentsConcurrent", testIncidentsConcurrent},
 	{"IncidentsDurable", testIncidentsDurable},
 	{"ObservationsSince", testObservationsSince},
+	{"IncidentGrid", testIncidentGrid},
 }
 
 // Incident returns a valid public incident of class "fire", version 1,
