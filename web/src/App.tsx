@@ -3,12 +3,14 @@
 import type { ComponentType } from 'preact';
 import { useCallback, useEffect, useErrorBoundary, useState } from 'preact/hooks';
 import { ApiError, message, onSessionEnded, request, setCsrfToken } from './api';
+import { CandidatePage } from './CandidateDetail';
 import { ErrorNote, Loading } from './components';
 import { Guarantees } from './Guarantees';
+import { IncidentPage } from './IncidentDetail';
 import { Login } from './Login';
 import { Queue } from './Queue';
 import { can, describeRoles } from './roles';
-import { navigate, useRoute, type View } from './router';
+import { onLink, useRoute, type View } from './router';
 import type { SessionInfo, User } from './types';
 
 type Session = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'out'; notice?: string } | { kind: 'in'; user: User };
@@ -120,7 +122,19 @@ function rememberSignedIn(yes: boolean): void {
   }
 }
 
-const titles: Record<View, string> = { map: 'Map', queue: 'Queue', guarantees: 'Guarantees' };
+const titles: Record<View, string> = {
+  map: 'Map',
+  queue: 'Queue',
+  guarantees: 'Guarantees',
+  commitments: 'Commitments',
+  report: 'Daily report',
+  incident: 'Incident',
+  candidate: 'Candidate',
+};
+
+/** The views in the navigation; an incident's or a candidate's page is reached from the others. */
+const navViews: View[] = ['map', 'queue', 'guarantees', 'commitments', 'report'];
+const navOf: Partial<Record<View, View>> = { candidate: 'queue', incident: 'map' };
 
 /** home is the first view of a user: what their role is for. */
 function home(user: User): View {
@@ -132,11 +146,13 @@ function home(user: User): View {
 function Shell({ user, onSignedOut }: { user: User; onSignedOut: (notice?: string) => void }) {
   const route = useRoute();
   const reader = can(user, 'read_records');
-  const view: View = route ?? home(user);
+  const view: View = route.view ?? home(user);
+  const active = navOf[view] ?? view;
   const [signOutError, setSignOutError] = useState<unknown>();
 
   useEffect(() => {
-    document.title = reader ? `${titles[view]} · guarantor` : 'guarantor';
+    // The pages of a record name it in their own titles.
+    if (view !== 'incident' && view !== 'candidate') document.title = reader ? `${titles[view]} · guarantor` : 'guarantor';
   }, [view, reader]);
 
   const signOut = async () => {
@@ -158,17 +174,8 @@ function Shell({ user, onSignedOut }: { user: User; onSignedOut: (notice?: strin
         <span class="brand">guarantor</span>
         {reader && (
           <nav aria-label="Views">
-            {(['map', 'queue', 'guarantees'] as View[]).map((v) => (
-              <a
-                href={`/${v}`}
-                class={v === view ? 'active' : ''}
-                aria-current={v === view ? 'page' : undefined}
-                onClick={(e) => {
-                  if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
-                  e.preventDefault();
-                  navigate(v);
-                }}
-              >
+            {navViews.map((v) => (
+              <a key={v} href={`/${v}`} class={v === active ? 'active' : ''} aria-current={v === active ? 'page' : undefined} onClick={onLink(`/${v}`)}>
                 {titles[v]}
               </a>
             ))}
@@ -191,21 +198,55 @@ function Shell({ user, onSignedOut }: { user: User; onSignedOut: (notice?: strin
             </p>
           </div>
         ) : view === 'map' ? (
-          <LazyMap user={user} />
+          <LazyMap user={user} focus={route.params.get('incident') ?? undefined} />
         ) : view === 'queue' ? (
           <Queue user={user} />
-        ) : (
+        ) : view === 'guarantees' ? (
           <Guarantees user={user} />
+        ) : view === 'commitments' ? (
+          <Lazy key="commitments" load={loadCommitments} what="the commitments" user={user} />
+        ) : view === 'report' ? (
+          <Lazy key="report" load={loadReport} what="the daily report" user={user} />
+        ) : view === 'incident' ? (
+          <IncidentPage id={route.params.get('id')} />
+        ) : (
+          <CandidatePage id={route.params.get('id')} user={user} />
         )}
       </main>
     </div>
   );
 }
 
+type Screen = ComponentType<{ user: User }>;
+const loadCommitments = () => import('./Commitments').then((m): Screen => m.Commitments);
+const loadReport = () => import('./Report').then((m): Screen => m.Report);
+const screens = new Map<() => Promise<Screen>, Screen>();
+
+/** Lazy loads a view's code when it is first shown, and keeps it. */
+function Lazy({ load, what, user }: { load: () => Promise<Screen>; what: string; user: User }) {
+  const [Comp, setComp] = useState<Screen | undefined>(() => screens.get(load));
+  const [error, setError] = useState<unknown>();
+  const run = useCallback(() => {
+    setError(undefined);
+    load()
+      .then((c) => {
+        screens.set(load, c);
+        setComp(() => c);
+      })
+      .catch((e: unknown) => setError(new Error(`the code of ${what} could not be loaded (${message(e)})`)));
+  }, [load, what]);
+  useEffect(() => {
+    if (!Comp) run();
+  }, [Comp, run]);
+  if (error !== undefined) return <ErrorNote error={error} what={`Cannot show ${what}`} retry={run} />;
+  if (!Comp) return <Loading what={`Loading ${what}…`} />;
+  return <Comp user={user} />;
+}
+
 /** LazyMap loads the map's code (MapLibre) only when the map is first shown. */
-function LazyMap({ user }: { user: User }) {
+function LazyMap({ user, focus }: { user: User; focus: string | undefined }) {
   // A function given to useState is called as an initialiser: wrap the component.
-  const [Comp, setComp] = useState<ComponentType<{ user: User }> | undefined>(() => mapModule);
+  const [Comp, setComp] = useState<MapComponent | undefined>(() => mapModule);
   const [error, setError] = useState<unknown>();
   const load = useCallback(() => {
     setError(undefined);
@@ -221,6 +262,7 @@ function LazyMap({ user }: { user: User }) {
   }, [Comp, load]);
   if (error !== undefined) return <ErrorNote error={error} what="The map is not available" retry={load} />;
   if (!Comp) return <Loading what="Loading the map…" />;
-  return <Comp user={user} />;
+  return <Comp user={user} focus={focus} />;
 }
-let mapModule: ComponentType<{ user: User }> | undefined;
+type MapComponent = ComponentType<{ user: User; focus: string | undefined }>;
+let mapModule: MapComponent | undefined;

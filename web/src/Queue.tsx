@@ -1,17 +1,18 @@
 // The verification queue: candidate violations still to be decided (open,
 // more information asked, second review), gravest then oldest, navigable
-// with the keyboard; the selected one's review shows who confirmed it and
-// what the two-nation rule still needs, and an analyst acts on it with a
-// reason.
+// with the keyboard; or, chosen above the list, the closed ones (verified,
+// rejected, merged, split) that an analyst may re-open. The selected one's
+// review shows who confirmed it and what the two-nation rule still needs,
+// its evidence, and an analyst acts on it with a reason.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { get, newId, post } from './api';
-import { Empty, ErrorNote, Loading, ReasonForm, useNow } from './components';
-import { age, casualties, label, metres, party, percent, utc, utcSeconds, words } from './format';
+import { get } from './api';
+import { type ActionChoice, CandidateDetail, choices, queueStates, stateWords } from './CandidateDetail';
+import { Empty, ErrorNote, Loading, useNow } from './components';
+import { age, party, utc, words } from './format';
 import { can } from './roles';
 import { liveWords, useLive } from './sse';
-import type { ActionAnswer, ActionKind, Candidate, CandidateState, Page, Review, Severity, User } from './types';
+import type { Candidate, CandidateState, Page, Severity, User } from './types';
 
-const queueStates: CandidateState[] = ['open', 'more_information', 'second_review'];
 const pageSize = 500;
 const severityRank: Record<Severity, number> = { major: 0, serious: 1, minor: 2 };
 
@@ -22,47 +23,16 @@ function byQueueOrder(a: Candidate, b: Candidate): number {
   return t !== 0 ? t : a.id.localeCompare(b.id);
 }
 
-const stateWords: Record<CandidateState, string> = {
-  open: 'open',
-  more_information: 'more information asked',
-  second_review: 'second review',
-  verified: 'verified',
-  rejected: 'rejected',
-  merged: 'merged',
-  split: 'split',
-};
-
 type Cursors = Partial<Record<CandidateState, string>>;
 
-interface ActionChoice {
-  kind: ActionKind;
-  title: string;
-  submit: string;
-  hint: string;
-  danger?: boolean;
-}
-
-const choices: Record<'confirm' | 'reject' | 'request_information', ActionChoice> = {
-  confirm: {
-    kind: 'confirm',
-    title: 'Confirm this violation',
-    submit: 'Confirm',
-    hint: 'It is verified once analysts of two different nations confirm it.',
-  },
-  reject: {
-    kind: 'reject',
-    title: 'Reject this candidate',
-    submit: 'Reject',
-    hint: 'A first rejection sends it to a second review and clears the confirmations made before; a second rejects it.',
-    danger: true,
-  },
-  request_information: {
-    kind: 'request_information',
-    title: 'Ask for more information',
-    submit: 'Ask',
-    hint: 'Say what is missing: the candidate waits for it.',
-  },
-};
+/** The lists the queue can show: what is to decide, or the candidates closed in one way. */
+const lists: { key: string; words: string; states: CandidateState[] }[] = [
+  { key: 'decide', words: 'to decide', states: queueStates },
+  { key: 'verified', words: 'verified', states: ['verified'] },
+  { key: 'rejected', words: 'rejected', states: ['rejected'] },
+  { key: 'merged', words: 'merged', states: ['merged'] },
+  { key: 'split', words: 'split', states: ['split'] },
+];
 
 export function Queue({ user }: { user: User }) {
   const [items, setItems] = useState<Candidate[]>([]);
@@ -76,9 +46,14 @@ export function Queue({ user }: { user: User }) {
   const tableRef = useRef<HTMLDivElement>(null);
   const now = useNow(60_000);
   const analyst = can(user, 'verify');
+  const [listKey, setListKey] = useState('decide');
+  const list = lists.find((l) => l.key === listKey) ?? lists[0]!;
+  const shown = list.states;
+  const shownRef = useRef(shown);
+  shownRef.current = shown;
 
   const fetchStates = useCallback(async (which: Cursors | undefined) => {
-    const states = which ? (Object.keys(which) as CandidateState[]) : queueStates;
+    const states = which ? (Object.keys(which) as CandidateState[]) : shown;
     const pages = await Promise.all(
       states.map((st) => {
         const cursor = which?.[st];
@@ -91,7 +66,7 @@ export function Queue({ user }: { user: User }) {
       if (n) next[st] = n;
     });
     return { features: pages.flatMap((p) => p.features), next };
-  }, []);
+  }, [shown]);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -99,7 +74,7 @@ export function Queue({ user }: { user: User }) {
     loaded.current = false;
     try {
       const { features, next } = await fetchStates(undefined);
-      const merged = mergeCandidates(features, pending.current);
+      const merged = mergeCandidates(features, pending.current, shown);
       pending.current = [];
       loaded.current = true;
       setItems(merged);
@@ -110,13 +85,13 @@ export function Queue({ user }: { user: User }) {
     } finally {
       setLoading(false);
     }
-  }, [fetchStates]);
+  }, [fetchStates, shown]);
 
   const loadMore = async () => {
     setLoadingMore(true);
     try {
       const { features, next } = await fetchStates(cursors);
-      setItems((cur) => mergeCandidates(cur, features));
+      setItems((cur) => mergeCandidates(cur, features, shown));
       setCursors(next);
     } catch (e) {
       setError(e);
@@ -137,7 +112,7 @@ export function Queue({ user }: { user: User }) {
         pending.current.push(c);
         return;
       }
-      setItems((cur) => mergeCandidates(cur, [c]));
+      setItems((cur) => mergeCandidates(cur, [c], shownRef.current));
     },
   });
 
@@ -192,8 +167,15 @@ export function Queue({ user }: { user: User }) {
       case 'c':
       case 'r':
       case 'i':
+      case 'm':
+      case 's':
         if (!analyst || !current || !queueStates.includes(current.properties.state)) return;
-        setForm(choices[e.key === 'c' ? 'confirm' : e.key === 'r' ? 'reject' : 'request_information']);
+        if (e.key === 's' && (current.properties.observations?.length ?? 0) < 2) return;
+        setForm(choices[({ c: 'confirm', r: 'reject', i: 'request_information', m: 'merge', s: 'split' } as const)[e.key]]);
+        break;
+      case 'o':
+        if (!analyst || !current || queueStates.includes(current.properties.state)) return;
+        setForm(choices.reopen);
         break;
       default:
         return;
@@ -207,16 +189,45 @@ export function Queue({ user }: { user: User }) {
     return n;
   }, [items]);
   const more = Object.keys(cursors).length > 0;
+  const suggestions = useMemo(() => items.filter((c) => queueStates.includes(c.properties.state)).map((c) => c.id), [items]);
+
+  const chooser = (
+    <label class="inline">
+      Show{' '}
+      <select
+        value={listKey}
+        onChange={(e) => {
+          setForm(undefined);
+          setItems([]);
+          setListKey((e.target as HTMLSelectElement).value);
+        }}
+      >
+        {lists.map((l) => (
+          <option key={l.key} value={l.key}>
+            {l.key === 'decide' ? 'candidates to decide' : `${l.words} candidates`}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
 
   if (loading && items.length === 0) return <Loading what="Loading the queue…" />;
-  if (error !== undefined && items.length === 0) return <ErrorNote error={error} what="The queue could not be loaded" retry={() => void load()} />;
+  if (error !== undefined && items.length === 0)
+    return (
+      <div class="page">
+        <div class="toolbar">{chooser}</div>
+        <ErrorNote error={error} what="The queue could not be loaded" retry={() => void load()} />
+      </div>
+    );
 
   return (
     <div class="queue" onKeyDown={onKey}>
       <section class="queue-list" aria-label="Candidate violations">
         <div class="toolbar">
+          {chooser}
           <span>
-            <strong>{items.length}</strong> to decide{more ? ' loaded, more to load' : ''}: {counts.major} major, {counts.serious} serious, {counts.minor} minor
+            <strong>{items.length}</strong> {list.words}
+            {more ? ' loaded, more to load' : ''}: {counts.major} major, {counts.serious} serious, {counts.minor} minor
           </span>
           {more && (
             <button type="button" class="link" disabled={loadingMore} onClick={() => void loadMore()}>
@@ -232,7 +243,11 @@ export function Queue({ user }: { user: User }) {
         </div>
         {error !== undefined && <ErrorNote error={error} what="Not all of the queue could be loaded" />}
         {items.length === 0 ? (
-          <Empty>Nothing to decide: no candidate violation is open, waiting for information or in second review.</Empty>
+          <Empty>
+            {listKey === 'decide'
+              ? 'Nothing to decide: no candidate violation is open, waiting for information or in second review.'
+              : `No ${list.words} candidate that you may see.`}
+          </Empty>
         ) : (
           <div
             class="table-wrap"
@@ -255,7 +270,7 @@ export function Queue({ user }: { user: User }) {
               </thead>
               <tbody>
                 {items.map((c) => (
-                  <Row key={c.id} c={c} selected={c.id === selected} now={now} onSelect={() => setSelected(c.id)} />
+                  <Row key={c.id} c={c} selected={c.id === selected} now={now} closed={!shown.includes(c.properties.state)} onSelect={() => setSelected(c.id)} />
                 ))}
               </tbody>
             </table>
@@ -266,7 +281,7 @@ export function Queue({ user }: { user: User }) {
           {analyst && (
             <>
               {' '}
-              · <kbd>c</kbd> confirm · <kbd>r</kbd> reject · <kbd>i</kbd> more information
+              · <kbd>c</kbd> confirm · <kbd>r</kbd> reject · <kbd>i</kbd> more information · <kbd>m</kbd> merge · <kbd>s</kbd> split · <kbd>o</kbd> re-open
             </>
           )}{' '}
           · <kbd>Esc</kbd> back to the list
@@ -274,16 +289,17 @@ export function Queue({ user }: { user: User }) {
       </section>
       <section class="queue-detail" aria-label="Review" tabIndex={-1} ref={detailRef}>
         {current ? (
-          <Detail
+          <CandidateDetail
             key={current.id}
             c={current}
             user={user}
             form={form}
             setForm={setForm}
+            suggestions={suggestions}
             onReviewed={(r) => {
               setItems((cur) => cur.map((x) => (x.id === r.candidate ? { ...x, properties: { ...x.properties, state: r.state } } : x)));
             }}
-            backToList={() => tableRef.current?.focus()}
+            afterAction={() => tableRef.current?.focus()}
           />
         ) : (
           <Empty>Select a candidate to see its review.</Empty>
@@ -298,19 +314,18 @@ function rowId(id: string): string {
 }
 
 /** mergeCandidates adds or replaces candidates by id, drops withdrawn ones, and keeps the queue's order. */
-function mergeCandidates(cur: Candidate[], add: Candidate[]): Candidate[] {
+function mergeCandidates(cur: Candidate[], add: Candidate[], shown: CandidateState[]): Candidate[] {
   if (add.length === 0) return cur;
   const m = new Map(cur.map((c) => [c.id, c]));
   for (const c of add) {
     if (c.properties.withdrawn) m.delete(c.id);
-    else if (m.has(c.id) || queueStates.includes(c.properties.state)) m.set(c.id, c);
+    else if (m.has(c.id) || shown.includes(c.properties.state)) m.set(c.id, c);
   }
   return [...m.values()].sort(byQueueOrder);
 }
 
-function Row({ c, selected, now, onSelect }: { c: Candidate; selected: boolean; now: number; onSelect: () => void }) {
+function Row({ c, selected, now, closed, onSelect }: { c: Candidate; selected: boolean; now: number; closed: boolean; onSelect: () => void }) {
   const p = c.properties;
-  const closed = !queueStates.includes(p.state);
   return (
     <tr id={rowId(c.id)} role="option" aria-selected={selected} class={`${selected ? 'selected' : ''} ${closed ? 'closed' : ''}`} onClick={onSelect}>
       <td>
@@ -324,225 +339,3 @@ function Row({ c, selected, now, onSelect }: { c: Candidate; selected: boolean; 
     </tr>
   );
 }
-
-interface DetailProps {
-  c: Candidate;
-  user: User;
-  form: ActionChoice | undefined;
-  setForm: (f: ActionChoice | undefined) => void;
-  onReviewed: (r: Review) => void;
-  backToList: () => void;
-}
-
-function Detail({ c, user, form, setForm, onReviewed, backToList }: DetailProps) {
-  const [review, setReview] = useState<Review>();
-  const [error, setError] = useState<unknown>();
-  const [done, setDone] = useState<string>();
-  const p = c.properties;
-  const analyst = can(user, 'verify');
-
-  const loadReview = useCallback(async () => {
-    setError(undefined);
-    try {
-      setReview(await get<Review>(`/api/v1/candidates/${encodeURIComponent(c.id)}/actions`));
-    } catch (e) {
-      setError(e);
-    }
-  }, [c.id]);
-
-  useEffect(() => {
-    // Detail is made anew for each candidate (its key), so this runs first
-    // for a new one, and again when its state changes: the review shown
-    // stays until the new one arrives.
-    // Wait a moment, so that moving quickly through the list asks for the
-    // review of the candidate stopped on, not of each one passed.
-    const t = setTimeout(() => void loadReview(), 150);
-    return () => clearTimeout(t);
-  }, [loadReview, p.state]);
-
-  const state = review?.state ?? p.state;
-  const actionable = queueStates.includes(state);
-  const mine = review?.confirmations.find((x) => x.analyst === user.name);
-  const sameNation = review?.confirmations.find((x) => x.nation === user.nation && x.analyst !== user.name);
-
-  const act = async (choice: ActionChoice, reason: string) => {
-    const out = await post<ActionAnswer>(`/api/v1/candidates/${encodeURIComponent(c.id)}/actions`, { id: newId('web'), kind: choice.kind, reason });
-    setReview(out.review);
-    onReviewed(out.review);
-    setForm(undefined);
-    setDone(`${choice.submit}: done. The candidate is now ${stateWords[out.review.state] ?? out.review.state}${out.review.needed ? `; it still needs ${out.review.needed}` : ''}.`);
-    backToList();
-  };
-
-  return (
-    <div class="detail">
-      <h2>
-        <span class={`sev ${p.severity}`}>{p.severity}</span> {words(p.violation_type)}
-      </h2>
-      <p class="reason-text">{p.reason}</p>
-      <dl class="facts">
-        <dt>Party</dt>
-        <dd>
-          {party(p.party)}
-          {p.probability !== undefined && ` (probability ${percent(p.probability)})`}
-        </dd>
-        <dt>Time</dt>
-        <dd>{utcSeconds(p.time)}</dd>
-        <dt>Clause</dt>
-        <dd>{p.clause ?? '—'}</dd>
-        {p.weapon_class && (
-          <>
-            <dt>Weapon class</dt>
-            <dd>{words(p.weapon_class)}</dd>
-          </>
-        )}
-        {p.distance_m !== undefined && (
-          <>
-            <dt>Distance to the line</dt>
-            <dd>{metres(p.distance_m)}</dd>
-          </>
-        )}
-        {p.depth_m !== undefined && (
-          <>
-            <dt>Depth beyond the line</dt>
-            <dd>{metres(p.depth_m)}</dd>
-          </>
-        )}
-        {p.withdrawal_m !== undefined && (
-          <>
-            <dt>Withdrawal distance</dt>
-            <dd>{metres(p.withdrawal_m)}</dd>
-          </>
-        )}
-        <dt>Casualties</dt>
-        <dd>{casualties(p.casualties)}</dd>
-        <dt>Confidence</dt>
-        <dd>
-          {p.confidence ? `${words(p.confidence.level)}, ${p.confidence.independent_sources ?? '?'} independent source(s)` : '—'}
-        </dd>
-        <dt>Evidence</dt>
-        <dd>
-          {p.observations?.length ?? 0} observation(s); incident <code>{p.incident ?? '—'}</code>
-        </dd>
-        <dt>Releasability</dt>
-        <dd>{label(p.releasability)}</dd>
-        <dt>Id</dt>
-        <dd>
-          <code>{c.id}</code>
-        </dd>
-      </dl>
-
-      <h3>Two-nation rule</h3>
-      {error !== undefined ? (
-        <ErrorNote error={error} what="The review could not be loaded" retry={() => void loadReview()} />
-      ) : !review ? (
-        <Loading what="Loading the review…" />
-      ) : (
-        <TwoNations review={review} />
-      )}
-
-      {done && (
-        <p class="done" role="status">
-          {done}
-        </p>
-      )}
-
-      {analyst && actionable && review && (
-        <div class="actions">
-          {form ? (
-            <ReasonForm
-              title={form.title}
-              hint={form.hint}
-              submitLabel={form.submit}
-              danger={form.danger ?? false}
-              onSubmit={(reason) => act(form, reason)}
-              onCancel={() => {
-                setForm(undefined);
-                backToList();
-              }}
-            />
-          ) : (
-            <>
-              {mine && <p class="hint">You confirmed this on {utc(mine.at)}: your confirmation counts once.</p>}
-              {!mine && sameNation && (
-                <p class="hint">
-                  {sameNation.analyst} of your nation ({user.nation}) has confirmed it: the rule needs an analyst of another nation, and yours would count once.
-                </p>
-              )}
-              <div class="buttons">
-                <button type="button" class="primary" disabled={!!mine} onClick={() => setForm(choices.confirm)} title="c">
-                  Confirm…
-                </button>
-                <button type="button" class="danger" onClick={() => setForm(choices.reject)} title="r">
-                  Reject…
-                </button>
-                <button type="button" onClick={() => setForm(choices.request_information)} title="i">
-                  More information…
-                </button>
-              </div>
-            </>
-          )}
-        </div>
-      )}
-      {analyst && !actionable && review && <p class="hint">This candidate is {stateWords[state] ?? state}: it is closed.</p>}
-
-      {review && review.actions.length > 0 && (
-        <>
-          <h3>History</h3>
-          <ol class="history">
-            {review.actions.map((a) => (
-              <li key={`${a.n ?? ''}-${a.at}`}>
-                <strong>{words(a.kind)}</strong> by {a.analyst} ({a.nation}), {utc(a.at)}
-                <br />
-                <span class="reason-text">{a.reason}</span>
-              </li>
-            ))}
-          </ol>
-        </>
-      )}
-    </div>
-  );
-}
-
-function TwoNations({ review }: { review: Review }) {
-  const nations = [...new Set(review.confirmations.map((x) => x.nation))];
-  const slots = [0, 1].map((i) => nations[i]);
-  return (
-    <div class="two-nations">
-      <ol class="slots" aria-label="Confirmations by nation">
-        {slots.map((n, i) => {
-          const who = review.confirmations.filter((x) => x.nation === n);
-          return (
-            <li key={i} class={n ? 'filled' : 'missing'}>
-              {n ? (
-                <>
-                  <span class="mark" aria-hidden="true">
-                    ✓
-                  </span>{' '}
-                  <strong>{n}</strong>: {who.map((x) => `${x.analyst}, ${utc(x.at)}`).join('; ')}
-                </>
-              ) : (
-                <>
-                  <span class="mark" aria-hidden="true">
-                    ○
-                  </span>{' '}
-                  {i === 0 ? 'a first nation' : 'a second nation'}: not yet
-                </>
-              )}
-            </li>
-          );
-        })}
-      </ol>
-      <p>
-        State: <strong>{stateWords[review.state] ?? review.state}</strong>
-        {review.needed ? <>. Still needed: {review.needed}.</> : '.'}
-      </p>
-      {review.merged_into && (
-        <p>
-          Merged into <code>{review.merged_into}</code>.
-        </p>
-      )}
-    </div>
-  );
-}
-

@@ -95,6 +95,62 @@ export function message(e: unknown): string {
 }
 
 export const get = <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, undefined, signal ? { signal } : {});
+
+/** Raw is an answer read as bytes, with its headers: for records whose exact bytes matter (the log's leaves). */
+export interface Raw {
+  bytes: Uint8Array;
+  headers: Headers;
+}
+
+/** getRaw reads an answer as bytes; errors are described as request's are. */
+export async function getRaw(path: string, accept = '*/*'): Promise<Raw> {
+  let res: Response;
+  try {
+    res = await fetch(path, { headers: { Accept: accept }, credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'The server cannot be reached. Check the network connection, then try again.');
+  }
+  if (!res.ok) throw await failure(res);
+  return { bytes: new Uint8Array(await res.arrayBuffer()), headers: res.headers };
+}
+
+/** getText reads a text answer (the log's checkpoint, a signed note). */
+export async function getText(path: string): Promise<string> {
+  const r = await getRaw(path, 'text/plain, */*');
+  return new TextDecoder().decode(r.bytes);
+}
+
+/** postText sends a body as it is (CSV, YAML) and returns the JSON answer. */
+export async function postText<T>(path: string, body: string, contentType: string): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': contentType };
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(path, { method: 'POST', headers, body, credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'The server cannot be reached. Check the network connection, then try again.');
+  }
+  if (!res.ok) throw await failure(res);
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError(res.status, `The server answered POST ${path} with something that is not JSON.`);
+  }
+}
+
+/** failure turns a refused answer into an ApiError, as request does. */
+async function failure(res: Response): Promise<ApiError> {
+  let said = '';
+  try {
+    const data = JSON.parse(await res.text()) as { error?: unknown };
+    if (typeof data.error === 'string') said = data.error;
+  } catch {
+    // not JSON: the status says it
+  }
+  if (res.status === 401) onSignedOut?.();
+  return new ApiError(res.status, describe(res, said));
+}
 export const post = <T>(path: string, body: unknown) => request<T>('POST', path, body);
 
 /** newId makes a random id for an action, so that a retry is not acted on twice. */

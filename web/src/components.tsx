@@ -40,6 +40,10 @@ export interface ReasonFormProps {
   danger?: boolean;
   onSubmit: (text: string) => Promise<void>;
   onCancel: () => void;
+  /** fields of the action itself (a target, parts), shown above the reason */
+  children?: ComponentChildren;
+  /** check says what is wrong with those fields, in a sentence, before anything is sent */
+  check?: () => string | undefined;
 }
 
 /**
@@ -52,11 +56,17 @@ export function ReasonForm(p: ReasonFormProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const area = useRef<HTMLTextAreaElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
   const required = p.required ?? true;
-  useEffect(() => area.current?.focus(), []);
+  useEffect(() => formRef.current?.querySelector<HTMLElement>('input, select, textarea')?.focus(), []);
   const submit = async (e: Event) => {
     e.preventDefault();
     if (busy) return;
+    const wrong = p.check?.();
+    if (wrong) {
+      setError(new Error(wrong));
+      return;
+    }
     if (required && !text.trim()) {
       setError(new Error(`${p.field ?? 'A reason'} is required: say why, in a sentence.`));
       area.current?.focus();
@@ -75,6 +85,7 @@ export function ReasonForm(p: ReasonFormProps) {
   return (
     <form
       class="reason-form"
+      ref={formRef}
       onSubmit={submit}
       onKeyDown={(e) => {
         if (e.key === 'Escape') {
@@ -86,6 +97,7 @@ export function ReasonForm(p: ReasonFormProps) {
       }}
     >
       <h3>{p.title}</h3>
+      {p.children}
       <label for={id}>
         {p.field ?? 'Reason'}
         {required ? '' : ' (optional)'}

@@ -80,3 +80,65 @@ export function casualties(c: Casualties | undefined): string {
 export function party(code: string | null | undefined): string {
   return code ? `Party ${code}` : 'not attributable';
 }
+
+const reliability: Record<string, string> = {
+  A: 'completely reliable',
+  B: 'usually reliable',
+  C: 'fairly reliable',
+  D: 'not usually reliable',
+  E: 'unreliable',
+  F: 'reliability cannot be judged',
+};
+const credibility: Record<string, string> = {
+  '1': 'confirmed',
+  '2': 'probably true',
+  '3': 'possibly true',
+  '4': 'doubtful',
+  '5': 'improbable',
+  '6': 'truth cannot be judged',
+};
+
+/** grading says an Admiralty grading in words: "B2" → "usually reliable source, information probably true". */
+export function grading(code: string | undefined): string {
+  if (!code) return '—';
+  const r = reliability[code.charAt(0)];
+  const c = credibility[code.slice(1)];
+  return r && c ? `${r} source, information ${c}` : code;
+}
+
+/** position writes [lon, lat] as degrees north and east. */
+export function position(p: [number, number] | number[] | undefined): string {
+  if (!p || p.length < 2) return '—';
+  const [lon = 0, lat = 0] = p;
+  return `${Math.abs(lat).toFixed(4)}° ${lat >= 0 ? 'N' : 'S'}, ${Math.abs(lon).toFixed(4)}° ${lon >= 0 ? 'E' : 'W'}`;
+}
+
+const whole = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
+const precise = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 });
+
+/** num writes a figure with thousands separators: 1,500,000. */
+export function num(n: number | undefined): string {
+  if (n === undefined || n === null || Number.isNaN(n)) return '—';
+  return Number.isInteger(n) ? whole.format(n) : precise.format(n);
+}
+
+/** signed writes a change with its sign: +3, −2, 0. */
+export function signed(n: number): string {
+  return n > 0 ? `+${num(n)}` : n < 0 ? `−${num(-n)}` : '0';
+}
+
+/** compact writes a large figure shortly, for a chart's axis: 1.5 bn, 250 M, 12 k. */
+export function compact(n: number): string {
+  const a = Math.abs(n);
+  const f = (x: number) => (Math.abs(x) >= 100 || Number.isInteger(x) ? x.toFixed(0) : x.toFixed(1).replace(/\.0$/, ''));
+  if (a >= 1e12) return `${f(n / 1e12)} tn`;
+  if (a >= 1e9) return `${f(n / 1e9)} bn`;
+  if (a >= 1e6) return `${f(n / 1e6)} M`;
+  if (a >= 1e4) return `${f(n / 1e3)} k`;
+  return num(n);
+}
+
+/** isoDay is a day as YYYY-MM-DD, in UTC. */
+export function isoDay(t: number | Date): string {
+  return new Date(t).toISOString().slice(0, 10);
+}

@@ -67,6 +67,12 @@ export interface Evidence {
   grading?: string;
   time?: string;
   weapon_class?: string;
+  casualties?: Casualties;
+  position?: [number, number];
+  ellipse_95?: Ellipse;
+  /** for an acoustic event: the 95 % ellipse of the Cramér–Rao bound */
+  crlb_95?: Ellipse;
+  observations?: string[];
 }
 
 export interface IncidentProps {
@@ -81,7 +87,7 @@ export interface IncidentProps {
   origin?: Located | null;
   impact?: Located | null;
   linked?: string;
-  attribution?: Attribution;
+  attribution?: Attribution & { zone_probabilities?: Record<string, number> };
   confidence?: Confidence;
   releasability?: Label;
   terms?: { id: string; version: string };
@@ -157,6 +163,8 @@ export interface CandidateAction {
   reason: string;
   leaf?: number;
   target?: string;
+  /** for a split: the ids of the candidates it made */
+  parts?: string[];
 }
 
 export interface Review {
@@ -244,4 +252,167 @@ export interface TermsVersion {
     weapon_classes?: { code: string; name: string; withdrawal_m: number }[];
     clauses?: { id: string; title?: string; text?: string; forbids?: string[] }[];
   };
+}
+
+export interface ObservationProps {
+  kind: 'report' | 'acoustic' | 'track' | 'imagery' | 'osint';
+  source: { id: string; type: string; grading: string };
+  observed_at: string;
+  time_uncertainty_s: number;
+  location_uncertainty_m: number;
+  releasability: Label;
+  report?: { means?: string; event_type?: string; count?: number; count_approximate?: boolean; weapon_class?: string; text?: string; casualties?: Casualties };
+  acoustic?: { sensor_id?: string; signal_class?: string; bearing_deg?: number };
+  track?: { track_id?: string; platform?: string; speed_mps?: number; heading_deg?: number; altitude_m?: number };
+  imagery?: { equipment_type?: string; weapon_class?: string; count?: number; image_id?: string };
+  osint?: { claim?: string; url?: string; published_at?: string; casualties?: Casualties };
+}
+
+export interface Observation {
+  type: 'Feature';
+  id: string;
+  geometry: Point;
+  properties: ObservationProps;
+}
+
+/** An incident as GET /api/v1/incidents/{id} answers it: with the observations it rests on. */
+export interface IncidentDetail extends Incident {
+  observations?: { type: 'FeatureCollection'; features: Observation[] };
+}
+
+export interface RestrictionProps {
+  time: string;
+  checkpoint?: string;
+  party?: string;
+  outcome: 'denied' | 'delayed';
+  delay_s: number;
+  reason?: string;
+  patrol_size: number;
+  notes?: string;
+  releasability: Label;
+}
+
+export interface Restriction {
+  type: 'Feature';
+  id: string;
+  geometry: Point;
+  properties: RestrictionProps;
+}
+
+/** A figure of the daily report, with its verification state and the change from the day before. */
+export interface ReportFigure {
+  code?: string;
+  name?: string;
+  total: number;
+  verified: number;
+  unverified: number;
+  previous: number;
+  change: number;
+}
+
+export interface ReportViolation {
+  id: string;
+  time: string;
+  type: string;
+  type_name: string;
+  clause?: string;
+  severity: Severity;
+  state: CandidateState;
+  party: string;
+  party_name: string;
+  region: string;
+  region_name: string;
+  incident?: string;
+  lon: number;
+  lat: number;
+  reason: string;
+  weapon_class?: string;
+  weapon_name?: string;
+  distance_km?: number;
+  withdrawal_km?: number;
+}
+
+export interface ReportRestriction {
+  id: string;
+  time: string;
+  party: string;
+  party_name: string;
+  checkpoint?: string;
+  reason?: string;
+  patrol_size: number;
+  denied: boolean;
+  delay_s: number;
+  region_name: string;
+  lon: number;
+  lat: number;
+}
+
+export interface ReportMarkers {
+  aggregated: boolean;
+  markers: { lon: number; lat: number; kind: string; count: number; id?: string }[];
+}
+
+export interface DailyReport {
+  date: string;
+  from: string;
+  to: string;
+  public: boolean;
+  generated: string;
+  terms_id?: string;
+  terms_version?: string;
+  terms_title?: string;
+  terms_illustrative?: boolean;
+  label: Label;
+  restricted?: boolean;
+  summary: string;
+  violations: ReportFigure;
+  rejected?: number;
+  states: { state: CandidateState; count: number }[];
+  by_type: ReportFigure[];
+  by_region: ReportFigure[];
+  by_party: ReportFigure[];
+  weapons: { by_class: ReportFigure[]; list: ReportViolation[] };
+  notable: ReportViolation[];
+  restrictions: {
+    total: number;
+    denied: number;
+    delayed: number;
+    previous: number;
+    change: number;
+    by_party: { code: string; name: string; total: number; denied: number; delayed: number; previous: number; change: number }[];
+    list: ReportRestriction[];
+  };
+  incidents: { total: number; previous: number; change: number; by_class: { class: string; total: number; previous: number; change: number }[] };
+  map?: {
+    bbox: [number, number, number, number];
+    contact_lines: [number, number][][];
+    regions?: { name?: string; code?: string; polygon?: [number, number][][] }[];
+    violations?: ReportMarkers;
+    restrictions?: ReportMarkers;
+    incidents?: ReportMarkers;
+  };
+}
+
+/** A row of GET /api/v1/analytics/commitments. */
+export interface TotalsRow {
+  key: string;
+  name: string;
+  measure: string;
+  committed: number;
+  allocated: number;
+  delivered: number;
+  gap: number;
+  delivered_share: number;
+  commitments: number;
+}
+
+/** A point of GET /api/v1/analytics/commitments/series. */
+export interface SeriesPoint {
+  key: string;
+  name: string;
+  measure: string;
+  month: string;
+  committed: number;
+  delivered: number;
+  gap: number;
 }
