@@ -5,7 +5,7 @@
 // into clusters when zoomed out. Selecting an incident (a click, or the list
 // for the keyboard) shows it beside the map with its observations and their
 // proofs in the log.
-import type { Feature, MultiPolygon } from 'geojson';
+import type { Feature, FeatureCollection, MultiPolygon, Point } from 'geojson';
 import type { GeoJSONSource, MapMouseEvent } from 'maplibre-gl';
 import { AttributionControl, LngLatBounds, Map as MapLibreMap, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
@@ -27,6 +27,9 @@ import {
   type ColourBy,
   colourExpression,
   contactLine,
+  gridCell,
+  gridLabel,
+  gridLayers,
   type IncidentFilter,
   incidentData,
   incidentLayers,
@@ -49,6 +52,25 @@ setWorkerUrl(workerUrl);
 
 const incidentLimit = 1000;
 const confidenceLevels = ['single_source', 'corroborated'];
+/** Above this many incidents in view, the map draws the server's counts in cells instead of the incidents. */
+const gridThreshold = 2000;
+/** The layers of the incidents drawn one by one, hidden while the server's counts are drawn. */
+const oneByOneLayers = ['incident-ellipses', 'incident-points', 'incident-clusters', 'incident-cluster-count'];
+
+/** gridParams are the map's filters as the grid's parameters, where the server can say them. */
+function gridParams(f: IncidentFilter, parties: string[]): string {
+  const q: string[] = [];
+  const fireHidden = ['origin', 'impact', 'fire'].filter((k) => f.hiddenKinds.has(k)).length;
+  if (fireHidden === 3 && !f.hiddenKinds.has('equipment')) q.push('class=equipment');
+  else if (fireHidden === 0 && f.hiddenKinds.has('equipment')) q.push('class=fire');
+  const shownConfidence = confidenceLevels.filter((c) => !f.hiddenConfidence.has(c));
+  if (shownConfidence.length === 1) q.push(`confidence=${shownConfidence[0]}`);
+  const shownParties = [...parties, 'none'].filter((c) => !f.hiddenParties.has(c));
+  if (shownParties.length === 1 && shownParties[0] !== 'none') q.push(`party=${encodeURIComponent(shownParties[0] ?? '')}`);
+  if (f.from !== undefined) q.push(`from=${encodeURIComponent(new Date(f.from).toISOString())}`);
+  if (f.to !== undefined) q.push(`to=${encodeURIComponent(new Date(f.to).toISOString())}`);
+  return q.map((x) => `&${x}`).join('');
+}
 
 type Selection = { kind: 'incident'; id: string } | { kind: 'restriction'; id: string } | undefined;
 
@@ -120,6 +142,52 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
   );
   const filterRef = useRef(filter);
   filterRef.current = filter;
+  const partiesRef = useRef(parties);
+  partiesRef.current = parties;
+
+  // Many incidents: the server's counts in cells, while the view holds more than gridThreshold.
+  const [grid, setGrid] = useState<{ total: number; cell: number } | undefined>();
+  const gridSeq = useRef(0);
+  const gridTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const readGrid = useCallback(async () => {
+    const map = mapRef.current;
+    if (!map || !map.getSource('incident-grid')) return;
+    const seq = ++gridSeq.current;
+    const b = map.getBounds();
+    const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+    const bbox = [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90), clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)].map((v) => v.toFixed(5)).join(',');
+    const cell = gridCell(map.getZoom());
+    try {
+      const fc = await get<FeatureCollection<Point, { count: number }> & { total: number }>(
+        `/api/v1/incidents/grid?cell=${cell}&bbox=${bbox}${gridParams(filterRef.current, partiesRef.current)}`,
+      );
+      if (seq !== gridSeq.current || mapRef.current !== map) return;
+      const src = map.getSource('incident-grid') as GeoJSONSource | undefined;
+      if (fc.total > gridThreshold) {
+        src?.setData({ type: 'FeatureCollection', features: fc.features.map((f) => ({ ...f, properties: { ...f.properties, label: gridLabel(f.properties.count) } })) });
+        setGrid({ total: fc.total, cell });
+      } else {
+        src?.setData({ type: 'FeatureCollection', features: [] });
+        setGrid(undefined);
+      }
+    } catch {
+      // Without the counts (an older server, too many cells), the incidents are drawn one by one.
+      if (seq !== gridSeq.current || mapRef.current !== map) return;
+      (map.getSource('incident-grid') as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: [] });
+      setGrid(undefined);
+    }
+  }, []);
+  const scheduleGrid = useCallback(
+    (ms: number) => {
+      if (gridTimer.current) clearTimeout(gridTimer.current);
+      gridTimer.current = setTimeout(() => {
+        gridTimer.current = undefined;
+        void readGrid();
+      }, ms);
+    },
+    [readGrid],
+  );
+  useEffect(() => () => clearTimeout(gridTimer.current), []);
 
   // The map itself, once.
   useEffect(() => {
@@ -156,16 +224,23 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
       map.addSource('arrows', { type: 'geojson', data: empty });
       map.addSource('restrictions', { type: 'geojson', data: empty });
       map.addSource('selection', { type: 'geojson', data: empty });
+      map.addSource('incident-grid', { type: 'geojson', data: empty });
       for (const layer of zoneLayers()) map.addLayer(layer, 'country-labels');
       for (const layer of incidentLayers(colour)) map.addLayer(layer);
+      for (const layer of gridLayers()) map.addLayer(layer, 'restrictions');
       const pick = (e: MapMouseEvent) => {
         const box: [[number, number], [number, number]] = [
           [e.point.x - 5, e.point.y - 5],
           [e.point.x + 5, e.point.y + 5],
         ];
-        const hit = map.queryRenderedFeatures(box, { layers: ['restrictions', 'incident-clusters', 'incident-points', 'incident-ellipses'].filter((l) => map.getLayer(l)) })[0];
+        const hit = map.queryRenderedFeatures(box, { layers: ['restrictions', 'incident-grid', 'incident-clusters', 'incident-points', 'incident-ellipses'].filter((l) => map.getLayer(l)) })[0];
         if (!hit) {
           setSelection(undefined);
+          return;
+        }
+        if (hit.layer.id === 'incident-grid') {
+          const g = hit.geometry;
+          if (g.type === 'Point') map.easeTo({ center: g.coordinates as [number, number], zoom: map.getZoom() + 2 });
           return;
         }
         if (hit.layer.id === 'incident-clusters') {
@@ -180,7 +255,7 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
         setSelection({ kind: hit.layer.id === 'restrictions' ? 'restriction' : 'incident', id: String(hit.properties['id']) });
       };
       map.on('click', pick);
-      for (const l of ['incident-points', 'incident-ellipses', 'incident-clusters', 'restrictions']) {
+      for (const l of ['incident-points', 'incident-ellipses', 'incident-clusters', 'incident-grid', 'restrictions']) {
         map.on('mouseenter', l, () => (map.getCanvas().style.cursor = 'pointer'));
         map.on('mouseleave', l, () => (map.getCanvas().style.cursor = ''));
       }
@@ -343,8 +418,10 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
       if (i.properties.merged_into) incidents.current.delete(i.id);
       else incidents.current.set(i.id, i);
       redraw();
+      // The server's counts follow the changes too, a few at a time.
+      if (!gridTimer.current) scheduleGrid(1000);
     },
-    [redraw],
+    [redraw, scheduleGrid],
   );
 
   const loadIncidents = useCallback(async () => {
@@ -364,6 +441,25 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
   useEffect(() => {
     if (ready) redraw();
   }, [ready, redraw, filter]);
+
+  // The server's counts: on load, after every move (once it has stopped), and when the filters change.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!ready || !map) return;
+    const moved = () => scheduleGrid(250);
+    map.on('moveend', moved);
+    return () => {
+      map.off('moveend', moved);
+    };
+  }, [ready, scheduleGrid]);
+  useEffect(() => {
+    if (ready) scheduleGrid(250);
+  }, [ready, scheduleGrid, filter, parties]);
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!ready || !map) return;
+    for (const l of oneByOneLayers) setVisible(map, l, !grid);
+  }, [ready, grid]);
 
   const loadMore = async () => {
     if (!next) return;
@@ -462,9 +558,9 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
     const map = mapRef.current;
     if (!ready || !map) return;
     setVisible(map, 'restrictions', showRestrictions);
-    setVisible(map, 'arrow-shafts', showArrows);
-    setVisible(map, 'arrow-heads', showArrows);
-  }, [ready, showRestrictions, showArrows]);
+    setVisible(map, 'arrow-shafts', showArrows && !grid);
+    setVisible(map, 'arrow-heads', showArrows && !grid);
+  }, [ready, showRestrictions, showArrows, grid]);
 
   useEffect(() => {
     const map = mapRef.current;
@@ -576,6 +672,11 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
               zonesState={zonesState}
             />
             <h2>Incidents</h2>
+            {grid && (
+              <p class="hint" aria-live="polite">
+                {num(grid.total)} incidents in view, counted by the server in {grid.cell}° cells; zoom in to see them one by one.
+              </p>
+            )}
             {incidentsState === 'loading' && loadedCount === 0 ? (
               <Loading what="Loading incidents…" />
             ) : incidentsState === 'failed' && loadedCount === 0 ? (

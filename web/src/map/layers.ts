@@ -250,6 +250,45 @@ export function zoneLayers(): LayerSpecification[] {
 /** The clusters' sizes: up to 10 incidents, up to 100, more. */
 const clusterRadius: ExpressionSpecification = ['step', ['get', 'point_count'], 11, 10, 15, 100, 20, 1000, 26];
 
+/** The server's counts' sizes, as the clusters'. */
+const gridRadius: ExpressionSpecification = ['step', ['get', 'count'], 9, 10, 13, 100, 18, 1000, 24, 10000, 30];
+
+/**
+ * gridLayers draw the server's counts of incidents in cells (GET
+ * /api/v1/incidents/grid), when the view holds too many to draw one by one:
+ * a circle sized by the count, in the clusters' colour, and the count.
+ */
+export function gridLayers(): LayerSpecification[] {
+  return [
+    {
+      id: 'incident-grid',
+      type: 'circle',
+      source: 'incident-grid',
+      paint: { 'circle-color': '#1d3557', 'circle-opacity': 0.78, 'circle-radius': gridRadius, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 },
+    },
+    {
+      id: 'incident-grid-count',
+      type: 'symbol',
+      source: 'incident-grid',
+      layout: { 'text-field': ['get', 'label'], 'text-font': FONT, 'text-size': 11, 'text-allow-overlap': true, 'text-ignore-placement': true },
+      paint: { 'text-color': '#ffffff' },
+    },
+  ];
+}
+
+/** gridCell is the cell of the server's counts at a zoom, in degrees: a few thousand cells at most on a screen. */
+export function gridCell(zoom: number): number {
+  const c = 0.5 / 2 ** (Math.floor(zoom) - 5);
+  return Math.min(10, Math.max(0.001, Number(c.toPrecision(2))));
+}
+
+/** gridLabel is a count, short: 12, 1.2k, 34k. */
+export function gridLabel(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 10000) return `${(n / 1000).toFixed(1)}k`;
+  return `${Math.round(n / 1000)}k`;
+}
+
 /** The layers drawn over everything: incidents, arrows, restrictions, the selection. */
 export function incidentLayers(colour: ExpressionSpecification): LayerSpecification[] {
   return [
