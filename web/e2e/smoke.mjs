@@ -50,6 +50,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { sourceHash } from '../scripts/stamp.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
@@ -66,6 +67,18 @@ const shots = resolve(option('--screenshots') ?? process.env['GUARANTOR_E2E_SCRE
 const chromiumPath = option('--chromium') ?? process.env['CHROMIUM'] ?? '/usr/bin/chromium';
 const keep = argv.includes('--keep');
 const started = Date.now();
+
+// The build script's hash of the sources must be the one the build stamped:
+// with internal/web's TestBuildIsFresh (the same hash computed in Go), this
+// proves the two implementations agree.
+{
+  const stamped = readFileSync(join(repo, 'internal', 'web', 'dist', 'SOURCE-SHA256'), 'utf8').trim();
+  const now = sourceHash();
+  if (stamped !== now) {
+    console.error(`e2e: internal/web/dist was stamped ${stamped}, and web/scripts/stamp.mjs hashes the sources to ${now}: rebuild (cd web && npm ci && npm run build), or bring the script and internal/web's sourceHash back in line`);
+    process.exit(1);
+  }
+}
 
 const viewport = { width: 1366, height: 768 };
 const reason = (/** @type {string} */ s) => `End-to-end test: ${s}`;
