@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/store"
@@ -17,7 +20,7 @@ import (
 	"github.com/guarantor-project/guarantor/internal/verify"
 )
 
-var candidateParams = []string{"from", "to", "type", "party", "severity", "state", "limit", "cursor"}
+var candidateParams = []string{"from", "to", "type", "party", "severity", "state", "incident", "limit", "cursor"}
 
 // listCandidates answers GET /api/v1/candidates: the candidate violations
 // the reader may see, in the order of the analysts' queue (gravest, then
@@ -77,6 +80,9 @@ func parseCandidateQuery(v url.Values) (store.CandidateQuery, error) {
 		return q, fmt.Errorf("state: unknown state %q (known: %s)", st, joinStates(verify.States()))
 	}
 	q.Type, q.Party, q.Severity, q.State = v.Get("type"), v.Get("party"), v.Get("severity"), v.Get("state")
+	if q.Incident, err = parseIncidentParam(v); err != nil {
+		return q, err
+	}
 	if q.Limit, err = parseLimit(v); err != nil {
 		return q, err
 	}
@@ -88,6 +94,24 @@ func parseCandidateQuery(v url.Values) (store.CandidateQuery, error) {
 		q.After = &cur
 	}
 	return q, nil
+}
+
+// parseIncidentParam reads the incident parameter: one id, or none. An
+// empty or repeated one is refused rather than read as no filter, since it
+// would list every candidate as if it rested on the incident.
+func parseIncidentParam(v url.Values) (string, error) {
+	ids, ok := v["incident"]
+	switch {
+	case !ok:
+		return "", nil
+	case len(ids) > 1:
+		return "", fmt.Errorf("incident: given %d times; give one incident's id", len(ids))
+	case ids[0] == "":
+		return "", errors.New("incident: empty; give an incident's id, or leave the parameter out")
+	case !utf8.ValidString(ids[0]) || strings.ContainsFunc(ids[0], unicode.IsControl):
+		return "", fmt.Errorf("incident: %q is not an id: it must be printable UTF-8, without control characters", ids[0])
+	}
+	return ids[0], nil
 }
 
 // A candidate cursor is the rank of the severity, the time and the id of

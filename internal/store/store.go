@@ -461,6 +461,9 @@ type CandidateQuery struct {
 	// Type, Party, Severity and State keep only candidates with that
 	// value; Party "none" keeps those not attributable.
 	Type, Party, Severity, State string
+	// Incident keeps only the candidates that rest on the incident with
+	// that id.
+	Incident string
 	// Visible, when set, keeps only the candidates a reader may see.
 	Visible *label.Visibility
 	// After is the cursor of the last candidate of the previous page.

@@ -115,13 +115,17 @@ func (db *DB) PutCandidates(ctx context.Context, incidents []string, candidates 
 	return nil
 }
 
+// withdrawableSQL selects the candidates of an incident that the rules may
+// withdraw: current, and not a part an analyst split off.
+const withdrawableSQL = `SELECT id FROM candidates WHERE incident = ? AND NOT withdrawn AND split_from = ''`
+
 // withdrawCandidates withdraws the current candidates of the incidents
 // that are not in keep, giving each the next seq.
 func withdrawCandidates(tx *sql.Tx, incidents []string, keep map[string]bool, seq *int64) error {
 	if len(incidents) == 0 {
 		return nil
 	}
-	find, err := tx.Prepare(`SELECT id FROM candidates WHERE incident = ? AND NOT withdrawn AND split_from = ''`)
+	find, err := tx.Prepare(withdrawableSQL)
 	if err != nil {
 		return fmt.Errorf("prepare withdraw candidates: %w", err)
 	}
@@ -178,71 +182,18 @@ func (db *DB) Candidate(ctx context.Context, id string, vis *label.Visibility) (
 	return byID(ctx, db, "candidates", candidateColumns, "candidate", scanCandidate, id, vis)
 }
 
-// QueryCandidates implements store.Candidates. It walks the queue index,
-// gravest first and then oldest first, from the cursor or from its start,
-// and filters in the index entries.
+// QueryCandidates implements store.Candidates. It walks the queue index
+// (or that of one state, or of one incident), gravest first and then
+// oldest first, from the cursor or from its start, and filters in the
+// index entries.
 func (db *DB) QueryCandidates(ctx context.Context, q store.CandidateQuery) (store.CandidatePage, error) {
-	if q.Limit <= 0 {
-		return store.CandidatePage{}, fmt.Errorf("query candidates: limit must be positive, got %d", q.Limit)
+	sqlText, args, ok, err := candidateQuerySQL(q)
+	if err != nil {
+		return store.CandidatePage{}, fmt.Errorf("query candidates: %w", err)
 	}
-	where := []string{"NOT withdrawn"}
-	var args []any
-	if q.After != nil {
-		rank, ok := severityRanks[q.After.Severity]
-		if !ok {
-			return store.CandidatePage{}, fmt.Errorf("query candidates: cursor severity %q, want minor, serious or major", q.After.Severity)
-		}
-		// After the cursor in the order (severity_rank DESC, time, id): a
-		// lower rank, or the same rank and a later (time, id). The first
-		// condition bounds the scan of the index.
-		where = append(where, "severity_rank <= ?", "(severity_rank < ? OR (time, id) > (?, ?))")
-		args = append(args, rank, rank, q.After.Time.UnixNano(), q.After.ID)
+	if !ok {
+		return store.CandidatePage{}, nil // the reader may see nothing
 	}
-	if q.Severity != "" {
-		rank, ok := severityRanks[q.Severity]
-		if !ok {
-			return store.CandidatePage{}, fmt.Errorf("query candidates: severity %q, want minor, serious or major", q.Severity)
-		}
-		where = append(where, "severity_rank = ?")
-		args = append(args, rank)
-	}
-	if !q.From.IsZero() {
-		where = append(where, "time >= ?")
-		args = append(args, q.From.UnixNano())
-	}
-	if !q.To.IsZero() {
-		where = append(where, "time < ?")
-		args = append(args, q.To.UnixNano())
-	}
-	if q.Type != "" {
-		where = append(where, "type = ?")
-		args = append(args, q.Type)
-	}
-	index := "candidates_queue"
-	if q.State != "" {
-		where = append(where, "state = ?")
-		args = append(args, q.State)
-		index = "candidates_state"
-	}
-	switch q.Party {
-	case "":
-	case "none":
-		where = append(where, "party = ''")
-	default:
-		where = append(where, "party = ?")
-		args = append(args, q.Party)
-	}
-	if v := q.Visible; v != nil {
-		conds, vargs, ok := visibleSQL(*v)
-		if !ok {
-			return store.CandidatePage{}, nil // the reader may see nothing
-		}
-		where, args = append(where, conds...), append(args, vargs...)
-	}
-	sqlText := `SELECT ` + candidateColumns + ` FROM candidates INDEXED BY ` + index + ` WHERE ` + strings.Join(where, " AND ")
-	sqlText += ` ORDER BY severity_rank DESC, time, id LIMIT ?`
-	args = append(args, q.Limit+1)
-
 	rows, err := db.r.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return store.CandidatePage{}, fmt.Errorf("query candidates: %w", err)
@@ -265,6 +216,78 @@ func (db *DB) QueryCandidates(ctx context.Context, q store.CandidateQuery) (stor
 		return store.CandidatePage{}, fmt.Errorf("query candidates: %w", err)
 	}
 	return page, nil
+}
+
+// candidateQuerySQL returns the SELECT of QueryCandidates for q, which
+// reads one row more than a page to know whether another follows, and its
+// arguments; ok is false when the reader may see nothing.
+func candidateQuerySQL(q store.CandidateQuery) (sqlText string, args []any, ok bool, err error) {
+	if q.Limit <= 0 {
+		return "", nil, false, fmt.Errorf("limit must be positive, got %d", q.Limit)
+	}
+	where := []string{"NOT withdrawn"}
+	if q.After != nil {
+		rank, known := severityRanks[q.After.Severity]
+		if !known {
+			return "", nil, false, fmt.Errorf("cursor severity %q, want minor, serious or major", q.After.Severity)
+		}
+		// After the cursor in the order (severity_rank DESC, time, id): a
+		// lower rank, or the same rank and a later (time, id). The first
+		// condition bounds the scan of the index.
+		where = append(where, "severity_rank <= ?", "(severity_rank < ? OR (time, id) > (?, ?))")
+		args = append(args, rank, rank, q.After.Time.UnixNano(), q.After.ID)
+	}
+	if q.Severity != "" {
+		rank, known := severityRanks[q.Severity]
+		if !known {
+			return "", nil, false, fmt.Errorf("severity %q, want minor, serious or major", q.Severity)
+		}
+		where = append(where, "severity_rank = ?")
+		args = append(args, rank)
+	}
+	if !q.From.IsZero() {
+		where = append(where, "time >= ?")
+		args = append(args, q.From.UnixNano())
+	}
+	if !q.To.IsZero() {
+		where = append(where, "time < ?")
+		args = append(args, q.To.UnixNano())
+	}
+	if q.Type != "" {
+		where = append(where, "type = ?")
+		args = append(args, q.Type)
+	}
+	// The index that starts with the most selective filter given: an
+	// incident has a few candidates, a state many.
+	index := "candidates_queue"
+	if q.State != "" {
+		where = append(where, "state = ?")
+		args = append(args, q.State)
+		index = "candidates_state"
+	}
+	if q.Incident != "" {
+		where = append(where, "incident = ?")
+		args = append(args, q.Incident)
+		index = "candidates_incident"
+	}
+	switch q.Party {
+	case "":
+	case "none":
+		where = append(where, "party = ''")
+	default:
+		where = append(where, "party = ?")
+		args = append(args, q.Party)
+	}
+	if v := q.Visible; v != nil {
+		conds, vargs, seesSome := visibleSQL(*v)
+		if !seesSome {
+			return "", nil, false, nil
+		}
+		where, args = append(where, conds...), append(args, vargs...)
+	}
+	sqlText = `SELECT ` + candidateColumns + ` FROM candidates INDEXED BY ` + index + ` WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY severity_rank DESC, time, id LIMIT ?`
+	return sqlText, append(args, q.Limit+1), true, nil
 }
 
 // CandidatesSince implements store.Candidates.

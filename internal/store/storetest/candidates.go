@@ -12,6 +12,7 @@ import (
 
 	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/store"
+	"github.com/guarantor-project/guarantor/internal/verify"
 )
 
 // candidateTests are the conformance tests of store.Candidates, each run
@@ -25,6 +26,7 @@ var candidateTests = []struct {
 	{"CandidateQueueOrder", testCandidateQueueOrder},
 	{"CandidateFilters", testCandidateFilters},
 	{"CandidatePagination", testCandidatePagination},
+	{"CandidateIncident", testCandidateIncident},
 	{"CandidateVisibility", testCandidateVisibility},
 	{"CandidateBadInputs", testCandidateBadInputs},
 	{"CandidatesSince", testCandidatesSince},
@@ -510,6 +512,113 @@ func testCandidatePagination(t *testing.T, h Harness) {
 	}
 	if p.Next != nil {
 		t.Errorf("a page holding every candidate has a next cursor %+v", p.Next)
+	}
+}
+
+// testCandidateIncident checks the candidates of one incident: exactly
+// those that rest on it, current ones only (a part split off included),
+// with the other filters and a reader's labels, in the queue's order and
+// in pages of every size.
+func testCandidateIncident(t *testing.T, h Harness) {
+	s := h.Store
+	on := func(incident, id, severity, party string, at time.Duration, l label.Label) store.CandidateRecord {
+		r := Candidate(id, severity, at)
+		r.Incident, r.Party, r.Label = incident, party, l
+		return withRevision(r, 1)
+	}
+	public := label.PublicLabel()
+	forFRA := label.Label{Classification: label.Restricted, RelTo: []string{"FRA"}}
+	forGBR := label.Label{Classification: label.Restricted, RelTo: []string{"GBR"}}
+	x := []store.CandidateRecord{
+		on("inc-x", "x-major", "major", "A", time.Hour, public),
+		on("inc-x", "x-serious-fra", "serious", "A", 0, forFRA),
+		on("inc-x", "x-minor-gbr", "minor", "", 2*time.Hour, forGBR),
+		on("inc-x", "x-minor-early", "minor", "", -time.Hour, public),
+		on("inc-x", "x-withdrawn", "major", "A", 0, public),
+	}
+	// Another incident's candidates fall between incident x's in the
+	// queue's order, and one incident's id begins with the other's.
+	others := []store.CandidateRecord{
+		on("inc-y", "y-major", "major", "B", 30*time.Minute, public),
+		on("inc-y", "y-serious", "serious", "", 0, forFRA),
+		on("inc-y", "y-minor", "minor", "B", 90*time.Minute, public),
+		on("inc-x0", "x0-major", "major", "A", -2*time.Hour, public),
+	}
+	mustPutCandidates(t, s, append(slices.Clone(x), others...)...)
+	// The rules no longer find x-withdrawn; an analyst split x-major.
+	if err := s.PutCandidates(ctx(t), []string{"inc-x"}, x[:4]); err != nil {
+		t.Fatal(err)
+	}
+	part := on("inc-x", "x-major.split-1.1", "major", "A", time.Hour, public)
+	part.SplitFrom = "x-major"
+	mustPutCandidates(t, s, part)
+	if _, err := s.AddAction(ctx(t), action("inc-ask", "x-minor-early", 1, "ana", "FRA"), string(verify.MoreInformation)); err != nil {
+		t.Fatal(err)
+	}
+
+	scheme := label.DefaultScheme()
+	fra := scheme.VisibilityFor("FRA", label.Restricted)
+	gbr := scheme.VisibilityFor("GBR", label.Secret)
+	publicOnly := scheme.VisibilityFor("FRA", label.Public)
+	nobody := label.Visibility{Nation: "FRA"}
+	allX := []string{"x-major", "x-major.split-1.1", "x-serious-fra", "x-minor-early", "x-minor-gbr"}
+	tests := []struct {
+		name string
+		q    store.CandidateQuery
+		want []string
+	}{
+		{"one incident's, in queue order", store.CandidateQuery{Incident: "inc-x"}, allX},
+		{"another's", store.CandidateQuery{Incident: "inc-y"}, []string{"y-major", "y-serious", "y-minor"}},
+		{"an id that begins with another's", store.CandidateQuery{Incident: "inc-x0"}, []string{"x0-major"}},
+		{"the start of an id", store.CandidateQuery{Incident: "inc-"}, nil},
+		{"an id in other capitals", store.CandidateQuery{Incident: "INC-X"}, nil},
+		{"no such incident", store.CandidateQuery{Incident: "inc-none"}, nil},
+		{"a reader of FRA", store.CandidateQuery{Incident: "inc-x", Visible: &fra},
+			[]string{"x-major", "x-major.split-1.1", "x-serious-fra", "x-minor-early"}},
+		{"a reader of GBR", store.CandidateQuery{Incident: "inc-x", Visible: &gbr},
+			[]string{"x-major", "x-major.split-1.1", "x-minor-early", "x-minor-gbr"}},
+		{"a reader of public records only", store.CandidateQuery{Incident: "inc-x", Visible: &publicOnly},
+			[]string{"x-major", "x-major.split-1.1", "x-minor-early"}},
+		{"a reader who may see nothing", store.CandidateQuery{Incident: "inc-x", Visible: &nobody}, nil},
+		{"a reader of GBR, another incident", store.CandidateQuery{Incident: "inc-y", Visible: &gbr}, []string{"y-major", "y-minor"}},
+		{"and a state", store.CandidateQuery{Incident: "inc-x", State: string(verify.MoreInformation)}, []string{"x-minor-early"}},
+		{"and a state another incident's candidates are not in", store.CandidateQuery{Incident: "inc-y", State: string(verify.MoreInformation)}, nil},
+		{"and open", store.CandidateQuery{Incident: "inc-x", State: string(verify.Open)},
+			[]string{"x-major", "x-major.split-1.1", "x-serious-fra", "x-minor-gbr"}},
+		{"and a severity", store.CandidateQuery{Incident: "inc-x", Severity: "minor"}, []string{"x-minor-early", "x-minor-gbr"}},
+		{"and a party", store.CandidateQuery{Incident: "inc-x", Party: "A"}, []string{"x-major", "x-major.split-1.1", "x-serious-fra"}},
+		{"and not attributable", store.CandidateQuery{Incident: "inc-x", Party: "none"}, []string{"x-minor-early", "x-minor-gbr"}},
+		{"and a party of another incident", store.CandidateQuery{Incident: "inc-x", Party: "B"}, nil},
+		{"and a type", store.CandidateQuery{Incident: "inc-x", Type: "fire_across_line"}, allX},
+		{"and a window", store.CandidateQuery{Incident: "inc-x", From: base, To: base.Add(2 * time.Hour)},
+			[]string{"x-major", "x-major.split-1.1", "x-serious-fra"}},
+		{"and a reader and a party", store.CandidateQuery{Incident: "inc-x", Party: "A", Visible: &gbr}, []string{"x-major", "x-major.split-1.1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, limit := range []int{1, 2, 100} {
+				tc.q.Limit = limit
+				if got := queryCandidates(t, s, tc.q); !slices.Equal(got, tc.want) {
+					t.Errorf("in pages of %d: %v\nwant %v", limit, got, tc.want)
+				}
+			}
+		})
+	}
+	// A page's cursor carries on within the incident: the first page of
+	// two, then the rest.
+	first, err := s.QueryCandidates(ctx(t), store.CandidateQuery{Incident: "inc-x", Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := candidateIDs(first.Candidates); !slices.Equal(got, allX[:2]) || first.Next == nil {
+		t.Fatalf("first page of 2 = %v (next %v), want %v and a cursor", got, first.Next, allX[:2])
+	}
+	rest, err := s.QueryCandidates(ctx(t), store.CandidateQuery{Incident: "inc-x", Limit: 100, After: first.Next})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := candidateIDs(rest.Candidates); !slices.Equal(got, allX[2:]) || rest.Next != nil {
+		t.Errorf("after the first page = %v (next %v), want %v and no cursor", got, rest.Next, allX[2:])
 	}
 }
 
