@@ -43,26 +43,16 @@
 //   --logins FILE       GUARANTOR_E2E_LOGINS        its .demo-logins file (needed with --url)
 //   --chromium PATH     CHROMIUM                    default: /usr/bin/chromium (Debian: apt-get install chromium)
 //   --keep                                          keep the temporary directory (database, server log)
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { sourceHash } from '../scripts/stamp.mjs';
+import { buildGuarantor, check, chromiumArgs, readLogins, repo, signIn as signInAs, sleep, start, waitHealthy, option as optionIn } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
 const argv = process.argv.slice(2);
-/** @param {string} name @returns {string | undefined} */
-const option = (name) => {
-  const i = argv.indexOf(name);
-  if (i < 0) return undefined;
-  const v = argv[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
-  return v;
-};
+/** @param {string} name */
+const option = (name) => optionIn(argv, name);
 const shots = resolve(option('--screenshots') ?? process.env['GUARANTOR_E2E_SCREENSHOTS'] ?? join(repo, 'docs', 'screenshots'));
 const chromiumPath = option('--chromium') ?? process.env['CHROMIUM'] ?? '/usr/bin/chromium';
 const keep = argv.includes('--keep');
@@ -100,100 +90,26 @@ const fail = (why) => {
 /** @param {string} what */
 const note = (what) => console.log(`    ${what}`);
 const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-/** @param {unknown} cond @param {string} why @returns {asserts cond} */
-function check(cond, why) {
-  if (!cond) throw new Error(why);
-}
 
 // ---------------------------------------------------------------- the server
 
-/** @type {import('node:child_process').ChildProcess | undefined} */
+/** @type {import('./harness.mjs').Server | undefined} */
 let server;
 /** @type {string | undefined} */
 let tmp;
-let serverLog = '';
 
-/** @returns {Promise<number>} a free port on the loopback interface */
-function freePort() {
-  return new Promise((ok, ko) => {
-    const s = createServer();
-    s.once('error', ko);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => (port ? ok(port) : ko(new Error('no free port'))));
-    });
-  });
-}
-
-/** @param {number} ms */
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function stopServer() {
-  const s = server;
-  if (!s || s.exitCode !== null || s.signalCode !== null) return;
-  const gone = new Promise((r) => s.once('exit', r));
-  s.kill('SIGTERM');
-  if ((await Promise.race([gone.then(() => true), sleep(15_000).then(() => false)])) === false) {
-    s.kill('SIGKILL');
-    await gone;
-  }
-}
-// Whatever happens, the server does not outlive the test.
-process.on('exit', () => {
-  if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
-});
 for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
   process.on(sig, () => {
-    void stopServer().finally(() => process.exit(130));
+    void (server?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   });
 }
 
-/** startServer builds guarantor once and starts `serve --demo` on a free loopback port with a new database. */
+/** startServer builds guarantor and starts `serve --demo` on a free loopback port with a new database. */
 async function startServer() {
   tmp = mkdtempSync(join(tmpdir(), 'guarantor-e2e-'));
-  const bin = join(tmp, 'guarantor');
-  note(`go build -o ${bin} ./cmd/guarantor`);
-  const built = spawnSync('go', ['build', '-o', bin, './cmd/guarantor'], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (built.error) throw new Error(`go build: ${built.error.message} (is Go installed?)`);
-  check(built.status === 0, `go build failed (exit ${built.status})`);
-  const port = await freePort();
-  const db = join(tmp, 'e2e.db');
-  note(`guarantor serve --demo --db ${db} --listen 127.0.0.1:${port}`);
-  server = spawn(bin, ['serve', '--demo', '--db', db, '--listen', `127.0.0.1:${port}`], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-  for (const s of [server.stdout, server.stderr]) s?.on('data', (b) => (serverLog += String(b)));
-  return { url: `http://127.0.0.1:${port}`, logins: join(tmp, 'e2e.demo-logins') };
-}
-
-function serverGone() {
-  return server !== undefined && (server.exitCode !== null || server.signalCode !== null);
-}
-
-/** @param {string} url */
-async function waitHealthy(url, ms = 120_000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (serverGone()) throw new Error(`the server stopped (exit ${server?.exitCode ?? server?.signalCode}):\n${serverLog.slice(-3000)}`);
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > until) throw new Error(`${url}/healthz did not answer 200 in ${ms / 1000} s`);
-    await sleep(250);
-  }
-}
-
-/** @param {string} file @returns {Record<string, string>} */
-function readLogins(file) {
-  /** @type {Record<string, string>} */
-  const out = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const [name, password] = line.trim().split(/\s+/);
-    if (name && password) out[name] = password;
-  }
-  return out;
+  const bin = buildGuarantor(tmp, note);
+  server = await start(bin, ['--demo', '--db', join(tmp, 'e2e.db')], tmp, note);
+  return { url: server.url, logins: join(tmp, 'e2e.demo-logins') };
 }
 
 // ---------------------------------------------------------------- the API, from here
@@ -339,14 +255,7 @@ async function screenshot(page, name) {
 
 /** @param {import('playwright-core').Page} page @param {string} url @param {Record<string, string>} logins @param {string} user */
 async function signIn(page, url, logins, user) {
-  const password = logins[user];
-  check(password, `no password for ${user} in the demo logins`);
-  if (!page.url().startsWith(url)) await page.goto(`${url}/`);
-  await page.getByRole('button', { name: 'Sign in' }).waitFor();
-  await page.getByLabel('Name').fill(user);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await signInAs(page, url, logins, user);
   note(`signed in as ${user}`);
 }
 
@@ -481,18 +390,7 @@ let obligation;
 const b = async () => {
   browser ??= await chromium.launch({
     executablePath: chromiumPath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-      // WebGL without a GPU, for MapLibre: SwiftShader through ANGLE.
-      '--enable-unsafe-swiftshader',
-      '--use-angle=swiftshader',
-    ],
+    args: chromiumArgs,
   });
   return browser;
 };
@@ -500,7 +398,7 @@ const b = async () => {
 step('the demo server is ready', async () => {
   if (!url) ({ url, logins: loginsFile } = await startServer());
   check(loginsFile, '--logins FILE is needed with --url: the demo server writes it beside its database');
-  await waitHealthy(url);
+  await waitHealthy(url, 120_000, server);
   origin = new URL(url).origin;
   for (let i = 0; i < 120 && !existsSync(loginsFile); i++) await sleep(250);
   logins = readLogins(loginsFile);
@@ -518,7 +416,7 @@ step('the demo server is ready', async () => {
       proposal = proposed[0];
       break;
     }
-    if (serverGone()) throw new Error(`the server stopped:\n${serverLog.slice(-3000)}`);
+    if (server?.gone()) throw new Error(`the server stopped:\n${server.log.slice(-3000)}`);
     check(Date.now() < until, `no activation awaits a determination after 3 minutes (${acts.length} activations): was the demo server started afresh?`);
     await sleep(1000);
   }
@@ -798,7 +696,8 @@ try {
 } finally {
   current = '(teardown)';
   await browser?.close().catch(() => {});
-  await stopServer();
+  await server?.stop();
+  const serverLog = server?.log ?? '';
   if (failures.length > 0 && serverLog) {
     const tail = serverLog.trimEnd().split('\n').slice(-15).join('\n');
     console.error(`  the server's last lines:\n${tail}`);

@@ -2,7 +2,7 @@
 // view of the current path. Signing in and out happen here.
 import type { ComponentType } from 'preact';
 import { useCallback, useEffect, useErrorBoundary, useState } from 'preact/hooks';
-import { ApiError, message, onSessionEnded, request, setCsrfToken } from './api';
+import { abortAll, ApiError, message, onSessionEnded, request, setCsrfToken } from './api';
 import { CandidatePage } from './CandidateDetail';
 import { ErrorNote, Loading } from './components';
 import { Guarantees } from './Guarantees';
@@ -155,13 +155,24 @@ function Shell({ user, onSignedOut }: { user: User; onSignedOut: (notice?: strin
     if (view !== 'incident' && view !== 'candidate') document.title = reader ? `${titles[view]} · guarantor` : 'guarantor';
   }, [view, reader]);
 
+  // Signing out first closes the view (its streams and timers) and cancels
+  // what it is still reading, so that nothing is asked of the server once
+  // the session has ended.
+  const [leaving, setLeaving] = useState(false);
   const signOut = async () => {
+    setLeaving(true);
+    setSignOutError(undefined);
+    await new Promise((r) => setTimeout(r, 0)); // the view is gone
+    abortAll();
     try {
       await request('DELETE', '/api/v1/session');
       onSignedOut('You are signed out.');
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) onSignedOut('You are signed out.');
-      else setSignOutError(e);
+      else {
+        setLeaving(false);
+        setSignOutError(e);
+      }
     }
   };
 
@@ -190,7 +201,9 @@ function Shell({ user, onSignedOut }: { user: User; onSignedOut: (notice?: strin
       </header>
       {signOutError !== undefined && <ErrorNote error={signOutError} what="Could not sign out" />}
       <main id="main" tabIndex={-1}>
-        {!reader ? (
+        {leaving ? (
+          <Loading what="Signing out…" />
+        ) : !reader ? (
           <div class="page-message">
             <p>
               The account <strong>{user.name}</strong> ({describeRoles(user)}) may not read records, so there is nothing to show here. Machine clients use the API

@@ -6,6 +6,7 @@
 // (/candidate?id=…).
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, get, newId, post } from './api';
+import { queueStates, ruleWords, stateWords } from './candidates';
 import { Empty, ErrorNote, Loading, ReasonForm } from './components';
 import { casualties, label, metres, percent, utc, utcSeconds, words } from './format';
 import { IncidentEvidence, isMissing, useIncident } from './IncidentDetail';
@@ -13,19 +14,9 @@ import { actionRecord, LogProof, observationRecord } from './LogProof';
 import { can } from './roles';
 import { candidatePath, incidentPath, navigate, onLink } from './router';
 import { clauseOf, partyName, useTerms, weaponName } from './terms';
-import type { ActionAnswer, ActionKind, Candidate, CandidateAction, CandidateState, Observation, Review, User } from './types';
+import type { ActionAnswer, ActionKind, Candidate, CandidateAction, Observation, Review, User } from './types';
 
-export const queueStates: CandidateState[] = ['open', 'more_information', 'second_review'];
-
-export const stateWords: Record<CandidateState, string> = {
-  open: 'open',
-  more_information: 'more information asked',
-  second_review: 'second review',
-  verified: 'verified',
-  rejected: 'rejected',
-  merged: 'merged',
-  split: 'split',
-};
+export { queueStates, stateWords } from './candidates';
 
 export interface ActionChoice {
   kind: ActionKind;
@@ -73,16 +64,6 @@ export const choices: Record<ActionKind, ActionChoice> = {
     submit: 'Re-open',
     hint: 'It goes back to the queue, open; its history stays.',
   },
-};
-
-/** What each built-in rule finds (docs/verification.md). */
-const ruleWords: Record<string, string> = {
-  fire_across_line: 'fire whose origin is on one side of the contact line and whose impact is on the other side or in the buffer zone',
-  fire_same_side: 'fire located at both ends, on one side of the line',
-  fire_unresolved: 'fire whose origin or impact is not located: whether it crossed is unknown, but fire is fire',
-  weapon_in_withdrawal_zone: "a weapon of a class of the terms within that class's withdrawal distance of the line",
-  presence_in_buffer_zone: 'equipment seen within the buffer zone',
-  airspace_crossing: 'a drone or aircraft track that crossed the contact line',
 };
 
 export interface CandidateDetailProps {
@@ -173,6 +154,12 @@ export function CandidateDetail({ c, user, form, setForm, onReviewed, afterActio
         )}
       </div>
       <p class="reason-text">{p.reason}</p>
+      {p.withdrawn && (
+        <p class="hint" role="note">
+          <strong>Withdrawn:</strong> the rules no longer find this candidate (its incident was merged into another, or its evidence changed). It has left the queue;
+          its history stays.
+        </p>
+      )}
       <dl class="facts">
         <dt>Party</dt>
         <dd>

@@ -5,14 +5,16 @@
 // tamper-evident log. Shown beside the map, in a candidate's review, and on
 // a page of its own (/incident?id=…).
 import { Fragment } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, get } from './api';
+import { byQueueOrder, statusWords } from './candidates';
 import { Empty, ErrorNote, Loading } from './components';
-import { casualties, grading, label, metres, percent, position, utcSeconds, words } from './format';
+import { casualties, grading, label, metres, percent, position, utc, utcSeconds, words } from './format';
 import { LogProof, observationRecord, ProofPanel } from './LogProof';
-import { incidentPath, navigate, onLink } from './router';
+import { candidatePath, incidentPath, navigate, onLink } from './router';
+import { liveWords, useLive } from './sse';
 import { partyName, useTerms, weaponName } from './terms';
-import type { Ellipse, Evidence, Incident, IncidentDetail, Observation, TermsVersion } from './types';
+import type { Candidate, Ellipse, Evidence, Incident, IncidentDetail, Observation, Page, TermsVersion } from './types';
 
 /** useIncident reads an incident with its observations. */
 export function useIncident(id: string | undefined, delay = 0) {
@@ -410,6 +412,134 @@ export function IncidentEvidence({ id, narrow = false, delay = 0, only }: { id: 
   );
 }
 
+/** The most candidates an incident's page reads: far more than rules find in one incident. */
+const candidatePages = 5;
+
+/**
+ * useIncidentCandidates reads the candidate violations that rest on an
+ * incident (GET /api/v1/candidates?incident=ID), then keeps them up to date
+ * from the candidate stream: a state changed by an analyst, a candidate
+ * found, or one the rules withdrew, which stays listed as withdrawn.
+ */
+function useIncidentCandidates(id: string) {
+  const [items, setItems] = useState<Candidate[]>();
+  const [more, setMore] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const pending = useRef<Candidate[]>([]);
+  const current = useRef({ id, loaded: false });
+  current.current.id = id;
+  const load = useCallback(async () => {
+    current.current.loaded = false;
+    setError(undefined);
+    try {
+      const base = `/api/v1/candidates?incident=${encodeURIComponent(id)}&limit=1000`;
+      const all: Candidate[] = [];
+      let next: string | undefined;
+      let n = 0;
+      do {
+        const page = await get<Page<Candidate>>(next ? `${base}&cursor=${encodeURIComponent(next)}` : base);
+        all.push(...page.features);
+        next = page.next;
+      } while (next && ++n < candidatePages);
+      if (current.current.id !== id) return;
+      const seen = pending.current.filter((c) => c.properties.incident === id);
+      pending.current = [];
+      current.current.loaded = true;
+      setItems(mergeByID(all, seen));
+      setMore(!!next);
+    } catch (e) {
+      if (current.current.id === id) setError(e);
+    }
+  }, [id]);
+  useEffect(() => {
+    setItems(undefined);
+    void load();
+  }, [load]);
+  const live = useLive('/api/v1/candidates/stream', {
+    candidate: (data) => {
+      const c = data as Candidate;
+      if (!c || typeof c.id !== 'string' || !c.properties || c.properties.incident !== current.current.id) return;
+      if (!current.current.loaded) pending.current.push(c);
+      else setItems((cur) => mergeByID(cur ?? [], [c]));
+    },
+  });
+  return { items, more, error, live, reload: load };
+}
+
+/** mergeByID adds or replaces candidates by id, and keeps the queue's order. */
+function mergeByID(cur: Candidate[], add: Candidate[]): Candidate[] {
+  if (add.length === 0) return [...cur].sort(byQueueOrder);
+  const m = new Map(cur.map((c) => [c.id, c]));
+  for (const c of add) m.set(c.id, c);
+  return [...m.values()].sort(byQueueOrder);
+}
+
+/** IncidentCandidates lists the candidate violations that rest on an incident, each linked to its page. */
+export function IncidentCandidates({ id }: { id: string }) {
+  const { items, more, error, live, reload } = useIncidentCandidates(id);
+  return (
+    <section>
+      <h2>Candidate violations{items ? ` (${items.length}${more ? '+' : ''})` : ''}</h2>
+      <p class="hint no-print">
+        Those the rules found in this incident, kept up to date as analysts act on them{' '}
+        <span class={`live ${live}`} title="Updates from the server as they happen">
+          {liveWords(live)}
+        </span>
+      </p>
+      {error !== undefined ? (
+        <ErrorNote error={error} what="The candidate violations could not be read" retry={() => void reload()} />
+      ) : !items ? (
+        <Loading what="Reading the candidate violations…" />
+      ) : items.length === 0 ? (
+        <Empty>No candidate violation rests on this incident.</Empty>
+      ) : (
+        <>
+          <div class="table-scroll">
+            <table class="data incident-candidates">
+              <thead>
+                <tr>
+                  <th>Violation</th>
+                  <th>Severity</th>
+                  <th>State</th>
+                  <th class="num">Time</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((c) => (
+                  <tr key={c.id} class={c.properties.withdrawn ? 'closed' : undefined}>
+                    <td>
+                      <a href={candidatePath(c.id)} onClick={onLink(candidatePath(c.id))}>
+                        {words(c.properties.violation_type)}
+                      </a>
+                      <div class="muted">
+                        <code>{c.id}</code>
+                      </div>
+                      {c.properties.split_from && (
+                        <div class="muted">
+                          a part split from{' '}
+                          <a href={candidatePath(c.properties.split_from)} onClick={onLink(candidatePath(c.properties.split_from))}>
+                            <code>{c.properties.split_from}</code>
+                          </a>
+                        </div>
+                      )}
+                    </td>
+                    <td>
+                      <span class={`sev ${c.properties.severity}`}>{c.properties.severity}</span>
+                    </td>
+                    <td class="wrap">{statusWords(c.properties)}</td>
+                    <td class="num">{utc(c.properties.time)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {more && <p class="hint">Only the first {items.length} are listed.</p>}
+        </>
+      )}
+    </section>
+  );
+}
+
 /** IncidentPage is an incident on a page of its own. */
 export function IncidentPage({ id }: { id: string | null }) {
   const { detail, error, loading, reload } = useIncident(id ?? undefined);
@@ -450,6 +580,7 @@ export function IncidentPage({ id }: { id: string | null }) {
               <EllipseSketch i={detail} />
             </section>
           </div>
+          <IncidentCandidates id={id} />
           <h2>Evidence ({detail.properties.evidence?.length ?? 0})</h2>
           <EvidenceList evidence={detail.properties.evidence ?? []} terms={terms} />
           <h2>Observations ({detail.observations?.features.length ?? 0})</h2>

@@ -1,38 +1,117 @@
 // The verification queue: candidate violations still to be decided (open,
 // more information asked, second review), gravest then oldest, navigable
-// with the keyboard; or, chosen above the list, the closed ones (verified,
-// rejected, merged, split) that an analyst may re-open. The selected one's
+// with the keyboard; or, chosen in the filters above the list, those in
+// one state (the closed ones, verified, rejected, merged or split, that an
+// analyst may re-open) or in any. The filters (state, type, party,
+// severity) are kept in the address, /queue?type=…&party=…&severity=…&state=…,
+// so that a view can be shared and survives a reload. The selected one's
 // review shows who confirmed it and what the two-nation rule still needs,
 // its evidence, and an analyst acts on it with a reason.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { get } from './api';
-import { type ActionChoice, CandidateDetail, choices, queueStates, stateWords } from './CandidateDetail';
+import { byQueueOrder, partyChoices, queueStates, severities, stateWords, states, violationTypes } from './candidates';
+import { type ActionChoice, CandidateDetail, choices } from './CandidateDetail';
 import { Empty, ErrorNote, Loading, useNow } from './components';
 import { age, party, utc, words } from './format';
 import { can } from './roles';
+import { navigate, useRoute } from './router';
 import { liveWords, useLive } from './sse';
-import type { Candidate, CandidateState, Page, Severity, User } from './types';
+import { partyName, useTerms } from './terms';
+import type { Candidate, CandidateState, Page, Severity, TermsVersion, User } from './types';
 
 const pageSize = 500;
-const severityRank: Record<Severity, number> = { major: 0, serious: 1, minor: 2 };
 
-function byQueueOrder(a: Candidate, b: Candidate): number {
-  const s = (severityRank[a.properties.severity] ?? 3) - (severityRank[b.properties.severity] ?? 3);
-  if (s !== 0) return s;
-  const t = a.properties.time.localeCompare(b.properties.time);
-  return t !== 0 ? t : a.id.localeCompare(b.id);
+/** Cursors are the next page of each state read ('' when no state is asked for). */
+type Cursors = Record<string, string>;
+
+/** A choice of the state filter: what is to decide, one state, or any. */
+interface StateChoice {
+  /** key is the value in the address (state=…); the default, decide, is left out */
+  key: string;
+  /** option is what the filter offers; words what the count says ("12 to decide") */
+  option: string;
+  words: string;
+  /** states are those asked for, one query each; null asks for every state at once */
+  states: CandidateState[] | null;
 }
 
-type Cursors = Partial<Record<CandidateState, string>>;
-
-/** The lists the queue can show: what is to decide, or the candidates closed in one way. */
-const lists: { key: string; words: string; states: CandidateState[] }[] = [
-  { key: 'decide', words: 'to decide', states: queueStates },
-  { key: 'verified', words: 'verified', states: ['verified'] },
-  { key: 'rejected', words: 'rejected', states: ['rejected'] },
-  { key: 'merged', words: 'merged', states: ['merged'] },
-  { key: 'split', words: 'split', states: ['split'] },
+const stateChoices: StateChoice[] = [
+  { key: 'decide', option: `to decide (${queueStates.map((st) => stateWords[st]).join(', ')})`, words: 'to decide', states: queueStates },
+  ...states.map((st) => ({ key: st, option: stateWords[st], words: stateWords[st], states: [st] })),
+  { key: 'all', option: 'any state', words: 'in any state', states: null },
 ];
+const defaultState = 'decide';
+
+/** Filters are the queue's filters; '' is any. */
+interface Filters {
+  type: string;
+  /** a party's code, or none: not attributable */
+  party: string;
+  severity: Severity | '';
+  /** the key of a StateChoice */
+  state: string;
+}
+
+const noFilters: Filters = { type: '', party: '', severity: '', state: defaultState };
+
+/** readFilters reads the filters from the address; a severity or state it does not know is left at its default. */
+function readFilters(p: URLSearchParams): Filters {
+  const severity = p.get('severity') ?? '';
+  const state = p.get('state') ?? '';
+  return {
+    type: p.get('type') ?? '',
+    party: p.get('party') ?? '',
+    severity: (severities as string[]).includes(severity) ? (severity as Severity) : '',
+    state: stateChoices.some((c) => c.key === state) ? state : defaultState,
+  };
+}
+
+/** queuePath is the queue's address with its filters, those at their default left out: /queue?type=…&party=…&severity=…&state=…. */
+function queuePath(f: Filters): string {
+  const q = new URLSearchParams();
+  if (f.type) q.set('type', f.type);
+  if (f.party) q.set('party', f.party);
+  if (f.severity) q.set('severity', f.severity);
+  if (f.state !== defaultState) q.set('state', f.state);
+  const s = q.toString();
+  return s ? `/queue?${s}` : '/queue';
+}
+
+function isDefault(f: Filters): boolean {
+  return !f.type && !f.party && !f.severity && f.state === defaultState;
+}
+
+/** candidatesPath asks the API for a page of the candidates in a state ('' for any) that the filters keep. */
+function candidatesPath(state: string, f: Filters, cursor: string | undefined): string {
+  const q = new URLSearchParams();
+  if (state) q.set('state', state);
+  if (f.type) q.set('type', f.type);
+  if (f.party) q.set('party', f.party);
+  if (f.severity) q.set('severity', f.severity);
+  q.set('limit', String(pageSize));
+  if (cursor) q.set('cursor', cursor);
+  return `/api/v1/candidates?${q}`;
+}
+
+/** matches says whether the filters keep a candidate, as the server would. */
+function matches(c: Candidate, f: Filters, shown: CandidateState[] | null): boolean {
+  const p = c.properties;
+  return (
+    (!shown || shown.includes(p.state)) &&
+    (!f.type || p.violation_type === f.type) &&
+    (!f.party || (f.party === 'none' ? !p.party : p.party === f.party)) &&
+    (!f.severity || p.severity === f.severity)
+  );
+}
+
+/** filterWords says the filters in words: "to decide · major · fire across line · not attributable". */
+function filterWords(f: Filters, terms: TermsVersion | null | undefined): string {
+  const parts = [stateChoices.find((c) => c.key === f.state)?.words ?? f.state];
+  if (f.severity) parts.push(f.severity);
+  if (f.type) parts.push(words(f.type));
+  if (f.party) parts.push(f.party === 'none' ? 'not attributable' : partyName(terms, f.party));
+  return parts.join(' · ');
+}
 
 export function Queue({ user }: { user: User }) {
   const [items, setItems] = useState<Candidate[]>([]);
@@ -41,64 +120,83 @@ export function Queue({ user }: { user: User }) {
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<unknown>();
   const [selected, setSelected] = useState<string>();
+  const [form, setForm] = useState<ActionChoice>();
+  const detailRef = useRef<HTMLDivElement>(null);
   const loaded = useRef(false);
   const pending = useRef<Candidate[]>([]);
+  const generation = useRef(0);
   const tableRef = useRef<HTMLDivElement>(null);
   const now = useNow(60_000);
   const analyst = can(user, 'verify');
-  const [listKey, setListKey] = useState('decide');
-  const list = lists.find((l) => l.key === listKey) ?? lists[0]!;
-  const shown = list.states;
-  const shownRef = useRef(shown);
-  shownRef.current = shown;
+  const terms = useTerms();
+  const search = useRoute().params.toString();
+  const filters = useMemo(() => readFilters(new URLSearchParams(search)), [search]);
+  const choice = stateChoices.find((c) => c.key === filters.state) ?? stateChoices[0]!;
+  const shown = choice.states;
+  const keep = useCallback((c: Candidate) => matches(c, filters, shown), [filters, shown]);
+  const keepRef = useRef(keep);
+  keepRef.current = keep;
 
-  const fetchStates = useCallback(async (which: Cursors | undefined) => {
-    const states = which ? (Object.keys(which) as CandidateState[]) : shown;
-    const pages = await Promise.all(
-      states.map((st) => {
-        const cursor = which?.[st];
-        return get<Page<Candidate>>(`/api/v1/candidates?state=${st}&limit=${pageSize}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      }),
-    );
-    const next: Cursors = {};
-    states.forEach((st, i) => {
-      const n = pages[i]?.next;
-      if (n) next[st] = n;
-    });
-    return { features: pages.flatMap((p) => p.features), next };
-  }, [shown]);
+  const setFilters = (f: Filters) => navigate(queuePath(f), true);
+
+  /** fetchPages reads the first page of each state shown, or the next of each in which. */
+  const fetchPages = useCallback(
+    async (which: Cursors | undefined) => {
+      const asked = which ? Object.keys(which) : (shown ?? ['']);
+      const pages = await Promise.all(asked.map((st) => get<Page<Candidate>>(candidatesPath(st, filters, which?.[st]))));
+      const next: Cursors = {};
+      asked.forEach((st, i) => {
+        const n = pages[i]?.next;
+        if (n) next[st] = n;
+      });
+      return { features: pages.flatMap((p) => p.features), next };
+    },
+    [shown, filters],
+  );
 
   const load = useCallback(async () => {
+    // A later load (the filters changed meanwhile) wins over an earlier one.
+    const gen = ++generation.current;
     setLoading(true);
     setError(undefined);
     loaded.current = false;
     try {
-      const { features, next } = await fetchStates(undefined);
-      const merged = mergeCandidates(features, pending.current, shown);
+      const { features, next } = await fetchPages(undefined);
+      if (gen !== generation.current) return;
+      const merged = mergeCandidates(features.sort(byQueueOrder), pending.current, keep);
       pending.current = [];
       loaded.current = true;
       setItems(merged);
       setCursors(next);
       setSelected((cur) => (cur && merged.some((c) => c.id === cur) ? cur : merged[0]?.id));
     } catch (e) {
-      setError(e);
+      if (gen === generation.current) setError(e);
     } finally {
-      setLoading(false);
+      if (gen === generation.current) setLoading(false);
     }
-  }, [fetchStates, shown]);
+  }, [fetchPages, keep]);
 
   const loadMore = async () => {
+    const gen = generation.current;
     setLoadingMore(true);
     try {
-      const { features, next } = await fetchStates(cursors);
-      setItems((cur) => mergeCandidates(cur, features, shown));
+      const { features, next } = await fetchPages(cursors);
+      if (gen !== generation.current) return;
+      setItems((cur) => mergeCandidates(cur, features, keep));
       setCursors(next);
     } catch (e) {
-      setError(e);
+      if (gen === generation.current) setError(e);
     } finally {
       setLoadingMore(false);
     }
   };
+
+  // Other filters: what was listed under the old ones goes at once.
+  useEffect(() => {
+    setItems([]);
+    setCursors({});
+    setForm(undefined);
+  }, [filters]);
 
   useEffect(() => {
     void load();
@@ -112,7 +210,7 @@ export function Queue({ user }: { user: User }) {
         pending.current.push(c);
         return;
       }
-      setItems((cur) => mergeCandidates(cur, [c], shownRef.current));
+      setItems((cur) => mergeCandidates(cur, [c], keepRef.current));
     },
   });
 
@@ -130,11 +228,13 @@ export function Queue({ user }: { user: User }) {
     document.getElementById(rowId(selected))?.scrollIntoView({ block: 'nearest' });
   }, [selected]);
 
-  const [form, setForm] = useState<ActionChoice>();
-  const detailRef = useRef<HTMLDivElement>(null);
-
   const onKey = (e: KeyboardEvent) => {
     const t = e.target as HTMLElement;
+    if (e.key === 'Escape' && t.closest('form.filters')) {
+      tableRef.current?.focus();
+      e.preventDefault();
+      return;
+    }
     if (t.closest('input, textarea, select, form') || e.altKey || e.ctrlKey || e.metaKey) return;
     switch (e.key) {
       case 'j':
@@ -191,43 +291,84 @@ export function Queue({ user }: { user: User }) {
   const more = Object.keys(cursors).length > 0;
   const suggestions = useMemo(() => items.filter((c) => queueStates.includes(c.properties.state)).map((c) => c.id), [items]);
 
-  const chooser = (
-    <label class="inline">
-      Show{' '}
-      <select
-        value={listKey}
-        onChange={(e) => {
-          setForm(undefined);
-          setItems([]);
-          setListKey((e.target as HTMLSelectElement).value);
-        }}
-      >
-        {lists.map((l) => (
-          <option key={l.key} value={l.key}>
-            {l.key === 'decide' ? 'candidates to decide' : `${l.words} candidates`}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
+  // The choices: every type and party the terms and the code know, with
+  // those of the candidates listed and the one in the address.
+  const types = useMemo(() => violationTypes(terms, [filters.type, ...items.map((c) => c.properties.violation_type)]), [terms, filters.type, items]);
+  const parties = useMemo(() => partyChoices(terms, [filters.party, ...items.map((c) => c.properties.party ?? '')]), [terms, filters.party, items]);
+  const filtered = !isDefault(filters);
+  const clear = () => navigate(queuePath(noFilters), true);
 
-  if (loading && items.length === 0) return <Loading what="Loading the queue…" />;
-  if (error !== undefined && items.length === 0)
-    return (
-      <div class="page">
-        <div class="toolbar">{chooser}</div>
-        <ErrorNote error={error} what="The queue could not be loaded" retry={() => void load()} />
-      </div>
-    );
+  // The filters are a form, so that the queue's shortcuts leave them alone
+  // while one has the focus (see onKey): a letter typed in a list of
+  // choices picks a choice there.
+  const filterForm = (
+    <form class="filters" role="search" aria-label="Filter the queue" onSubmit={(e) => e.preventDefault()}>
+      <label class="inline">
+        State
+        <select value={filters.state} onChange={(e) => setFilters({ ...filters, state: (e.target as HTMLSelectElement).value })}>
+          {stateChoices.map((c) => (
+            <option key={c.key} value={c.key}>
+              {c.option}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label class="inline">
+        Type
+        <select value={filters.type} onChange={(e) => setFilters({ ...filters, type: (e.target as HTMLSelectElement).value })}>
+          <option value="">any type</option>
+          {types.map((t) => (
+            <option key={t} value={t}>
+              {words(t)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label class="inline">
+        Party
+        <select value={filters.party} onChange={(e) => setFilters({ ...filters, party: (e.target as HTMLSelectElement).value })}>
+          <option value="">any party</option>
+          {parties.map((p) => (
+            <option key={p.value} value={p.value}>
+              {p.words}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label class="inline">
+        Severity
+        <select value={filters.severity} onChange={(e) => setFilters({ ...filters, severity: (e.target as HTMLSelectElement).value as Severity | '' })}>
+          <option value="">any severity</option>
+          {severities.map((sev) => (
+            <option key={sev} value={sev}>
+              {sev}
+            </option>
+          ))}
+        </select>
+      </label>
+      {filtered && (
+        <button type="button" class="link" onClick={clear}>
+          Clear the filters
+        </button>
+      )}
+    </form>
+  );
 
   return (
     <div class="queue" onKeyDown={onKey}>
       <section class="queue-list" aria-label="Candidate violations">
+        {filterForm}
         <div class="toolbar">
-          {chooser}
           <span>
-            <strong>{items.length}</strong> {list.words}
-            {more ? ' loaded, more to load' : ''}: {counts.major} major, {counts.serious} serious, {counts.minor} minor
+            {loading && items.length === 0 ? (
+              'Loading…'
+            ) : (
+              <>
+                <strong>{items.length}</strong> {choice.words}
+                {filters.type || filters.party || filters.severity ? ' (filtered)' : ''}
+                {more ? ' loaded, more to load' : ''}: {counts.major} major, {counts.serious} serious, {counts.minor} minor
+              </>
+            )}
           </span>
           {more && (
             <button type="button" class="link" disabled={loadingMore} onClick={() => void loadMore()}>
@@ -241,13 +382,22 @@ export function Queue({ user }: { user: User }) {
             Reload
           </button>
         </div>
-        {error !== undefined && <ErrorNote error={error} what="Not all of the queue could be loaded" />}
+        {error !== undefined && (
+          <ErrorNote error={error} what={items.length === 0 ? 'The queue could not be loaded' : 'Not all of the queue could be loaded'} retry={() => void load()} />
+        )}
         {items.length === 0 ? (
-          <Empty>
-            {listKey === 'decide'
-              ? 'Nothing to decide: no candidate violation is open, waiting for information or in second review.'
-              : `No ${list.words} candidate that you may see.`}
-          </Empty>
+          loading ? (
+            <Loading what="Loading the queue…" />
+          ) : error !== undefined ? null : !filtered ? (
+            <Empty>Nothing to decide: no candidate violation is open, waiting for information or in second review.</Empty>
+          ) : (
+            <Empty>
+              No candidate violation that you may see matches the filters ({filterWords(filters, terms)}).{' '}
+              <button type="button" class="link" onClick={clear}>
+                Clear the filters
+              </button>
+            </Empty>
+          )
         ) : (
           <div
             class="table-wrap"
@@ -270,7 +420,7 @@ export function Queue({ user }: { user: User }) {
               </thead>
               <tbody>
                 {items.map((c) => (
-                  <Row key={c.id} c={c} selected={c.id === selected} now={now} closed={!shown.includes(c.properties.state)} onSelect={() => setSelected(c.id)} />
+                  <Row key={c.id} c={c} selected={c.id === selected} now={now} closed={!!shown && !shown.includes(c.properties.state)} onSelect={() => setSelected(c.id)} />
                 ))}
               </tbody>
             </table>
@@ -313,13 +463,18 @@ function rowId(id: string): string {
   return `cand-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
-/** mergeCandidates adds or replaces candidates by id, drops withdrawn ones, and keeps the queue's order. */
-function mergeCandidates(cur: Candidate[], add: Candidate[], shown: CandidateState[]): Candidate[] {
+/**
+ * mergeCandidates adds or replaces candidates by id, drops withdrawn ones,
+ * and keeps the queue's order. A candidate not listed is added only if
+ * keep says the filters keep it; one listed is replaced, so that a
+ * candidate just decided stays in view, shown as closed.
+ */
+function mergeCandidates(cur: Candidate[], add: Candidate[], keep: (c: Candidate) => boolean): Candidate[] {
   if (add.length === 0) return cur;
   const m = new Map(cur.map((c) => [c.id, c]));
   for (const c of add) {
     if (c.properties.withdrawn) m.delete(c.id);
-    else if (m.has(c.id) || shown.includes(c.properties.state)) m.set(c.id, c);
+    else if (m.has(c.id) || keep(c)) m.set(c.id, c);
   }
   return [...m.values()].sort(byQueueOrder);
 }

@@ -26,11 +26,23 @@ export function onSessionEnded(f: () => void): void {
 
 const safe = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The requests in flight, so that signing out can cancel them before the session ends. */
+const inflight = new Set<AbortController>();
+
+/** abortAll cancels every request in flight: each rejects with an AbortError. */
+export function abortAll(): void {
+  for (const c of inflight) c.abort();
+  inflight.clear();
+}
+
 /** request calls the API and returns its JSON answer (undefined for 204). */
 export async function request<T>(method: string, path: string, body?: unknown, opts: { signal?: AbortSignal; quiet401?: boolean } = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (!safe.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const ctl = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, ctl.signal]) : ctl.signal;
+  inflight.add(ctl);
   let res: Response;
   try {
     res = await fetch(path, {
@@ -38,11 +50,13 @@ export async function request<T>(method: string, path: string, body?: unknown, o
       headers,
       body: body === undefined ? null : JSON.stringify(body),
       credentials: 'same-origin',
-      signal: opts.signal ?? null,
+      signal,
     });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
     throw new ApiError(0, 'The server cannot be reached. Check the network connection, then try again.');
+  } finally {
+    inflight.delete(ctl);
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();

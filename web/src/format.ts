@@ -2,6 +2,7 @@
 // Times are shown in UTC, as the mission's records are kept.
 import type { Casualties, Label } from './types';
 
+/** utc writes a time as "YYYY-MM-DD HH:MM UTC"; what is not a time, as it came. */
 export function utc(iso: string | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
@@ -9,6 +10,7 @@ export function utc(iso: string | undefined): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/** utcSeconds writes a time to the second, as "YYYY-MM-DD HH:MM:SS UTC". */
 export function utcSeconds(iso: string | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
@@ -39,12 +41,14 @@ export function countdown(ms: number): string {
   return d > 0 ? `${d} d ${hms}` : hms;
 }
 
+/** age is how long ago a time was, at now (milliseconds), as duration writes it. */
 export function age(iso: string, now: number): string {
   const t = new Date(iso).getTime();
   if (Number.isNaN(t)) return '—';
   return duration(now - t);
 }
 
+/** metres writes a distance in metres, or kilometres from 1 km: "850 m", "1.5 km", "140 km". */
 export function metres(m: number | undefined): string {
   if (m === undefined || m === null || Number.isNaN(m)) return '—';
   const a = Math.abs(m);
@@ -53,6 +57,7 @@ export function metres(m: number | undefined): string {
   return `${Math.round(m)} m`;
 }
 
+/** percent writes a fraction as a whole percentage: 0.5 → "50 %". */
 export function percent(p: number | undefined): string {
   if (p === undefined || p === null) return '—';
   return `${Math.round(p * 100)} %`;
@@ -64,11 +69,13 @@ export function words(code: string | undefined | null): string {
   return code.replace(/[_:]/g, ' ');
 }
 
+/** label writes a releasability label: "SECRET REL TO FRA, GBR". */
 export function label(l: Label | undefined): string {
   if (!l) return '—';
   return l.rel_to && l.rel_to.length > 0 ? `${l.classification} REL TO ${l.rel_to.join(', ')}` : l.classification;
 }
 
+/** casualties writes the casualties reported: "2 killed, 3 wounded (civilians)". */
 export function casualties(c: Casualties | undefined): string {
   if (!c) return 'none reported';
   const parts: string[] = [];
@@ -77,6 +84,7 @@ export function casualties(c: Casualties | undefined): string {
   return `${parts.join(', ') || 'reported'}${c.civilian ? ' (civilians)' : ''}`;
 }
 
+/** party names a party by its code, or says that none could be named. */
 export function party(code: string | null | undefined): string {
   return code ? `Party ${code}` : 'not attributable';
 }

@@ -68,12 +68,14 @@ export async function rootFromInclusion(index: number, size: number, leaf: Uint8
   return r;
 }
 
+/** b64 writes bytes in standard base64 (RFC 4648, section 4). */
 export function b64(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
 }
 
+/** unb64 reads standard base64, around which white space is ignored; it throws on anything else. */
 export function unb64(s: string): Uint8Array {
   const bin = atob(s.trim());
   const out = new Uint8Array(bin.length);
@@ -81,6 +83,7 @@ export function unb64(s: string): Uint8Array {
   return out;
 }
 
+/** equal says whether two byte strings are the same. */
 export function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
@@ -132,8 +135,11 @@ export interface InclusionProof {
   hashes: string[];
 }
 
+/** fetchCheckpoint reads the latest signed checkpoint. */
 export const fetchCheckpoint = async () => parseCheckpoint(await getText('/api/v1/log/checkpoint'));
+/** fetchProof reads the inclusion proof of a leaf in the tree of a size. */
 export const fetchProof = (leaf: number, size: number) => get<InclusionProof>(`/api/v1/log/proof/inclusion?leaf=${leaf}&size=${size}`);
+/** fetchKey reads the note verifier key the server publishes. */
 export const fetchKey = async () => (await getText('/api/v1/log/key')).trim();
 
 /** SignatureCheck is a signature's check: valid, invalid, or not checked (unsupported) and why. */
@@ -146,12 +152,15 @@ export interface SignatureCheck {
 /**
  * verifyNote checks a checkpoint's Ed25519 signature by the note verifier
  * key "name+hash+base64(0x01 || public key)" (C2SP signed-note), with Web
- * Crypto's Ed25519 where the browser has it.
+ * Crypto's Ed25519 where the browser has it. The key names the log: a
+ * checkpoint whose origin is another name is of another log, and refused
+ * however well signed (C2SP tlog-checkpoint: the log's key name is its origin).
  */
 export async function verifyNote(cp: Checkpoint, verifierKey: string): Promise<SignatureCheck> {
-  const parts = verifierKey.trim().split('+');
-  if (parts.length !== 3 || !parts[0] || !parts[1] || !parts[2]) return { ok: false, words: 'the verifier key is not of the form name+hash+key' };
-  const [name, hashHex, keyB64] = parts as [string, string, string];
+  // A name holds no "+", nor the hash; the base64 key may.
+  const m = /^([^+\s]+)\+([^+\s]+)\+(\S+)$/.exec(verifierKey.trim());
+  if (!m?.[1] || !m[2] || !m[3]) return { ok: false, words: 'the verifier key is not of the form name+hash+key' };
+  const [, name, hashHex, keyB64] = m as unknown as [string, string, string, string];
   let key: Uint8Array;
   try {
     key = unb64(keyB64);
@@ -161,6 +170,7 @@ export async function verifyNote(cp: Checkpoint, verifierKey: string): Promise<S
   if (key.length !== 33 || key[0] !== 1) return { ok: false, words: 'the verifier key is not an Ed25519 key' };
   const keyHash = (await sha256(concat(enc.encode(`${name}\n`), key))).slice(0, 4);
   if (hex(keyHash) !== hashHex.toLowerCase()) return { ok: false, words: "the verifier key's hash does not match its name and key" };
+  if (cp.origin !== name) return { ok: false, words: `the checkpoint is of the log ${cp.origin}, not of ${name}, the log this key signs for` };
   const sig = cp.signatures.find((s) => s.name === name && s.sig.length === 68 && equal(s.sig.slice(0, 4), keyHash));
   if (!sig) return { ok: false, words: `the checkpoint carries no signature by ${name} with this key` };
   if (!webCrypto) return { ok: false, unsupported: true, words: 'this page is not in a secure context (HTTPS), so the browser offers no Ed25519 to check the signature with' };
@@ -174,6 +184,7 @@ export async function verifyNote(cp: Checkpoint, verifierKey: string): Promise<S
   return valid ? { ok: true, words: `the signature by ${name} is valid` } : { ok: false, words: `the signature by ${name} does not verify: the note was altered, or signed by another key` };
 }
 
+/** hex writes bytes in lower-case hexadecimal. */
 export function hex(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
@@ -254,6 +265,7 @@ const K = new Uint32Array([
   0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
+/** sha256js is SHA-256 without Web Crypto. */
 export function sha256js(data: Uint8Array): Uint8Array {
   const h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
   const len = data.length;

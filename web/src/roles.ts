@@ -15,6 +15,7 @@ const grants: Record<Role, Permission[]> = {
   ingest: [],
 };
 
+/** can says whether any of the user's roles grants the permission. */
 export function can(user: User | undefined, p: Permission): boolean {
   return !!user && user.roles.some((r) => grants[r]?.includes(p));
 }
@@ -34,6 +35,7 @@ const roleWords: Record<Role, string> = {
   ingest: 'machine client',
 };
 
+/** describeRoles names the user's roles in words: "analyst, liaison officer". */
 export function describeRoles(user: User): string {
   return user.roles.map((r) => roleWords[r] ?? r).join(', ');
 }

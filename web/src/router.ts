@@ -34,14 +34,17 @@ export function onLink(to: string) {
   };
 }
 
+/** incidentPath is the path of an incident's page, its id in the query string. */
 export function incidentPath(id: string): string {
   return `/incident?id=${encodeURIComponent(id)}`;
 }
 
+/** candidatePath is the path of a candidate's page, its id in the query string. */
 export function candidatePath(id: string): string {
   return `/candidate?id=${encodeURIComponent(id)}`;
 }
 
+/** useRoute is the current route, kept up to date as the history moves. */
 export function useRoute(): Route {
   const [r, setR] = useState<Route>(current());
   useEffect(() => {

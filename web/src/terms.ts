@@ -33,16 +33,20 @@ export function useTerms(): TermsVersion | null | undefined {
   return t;
 }
 
+/** clauseOf is the clause of the terms with that id, if there is one. */
 export function clauseOf(t: TermsVersion | null | undefined, id: string | undefined) {
   return id ? t?.terms.clauses?.find((c) => c.id === id) : undefined;
 }
 
+/** partyName names a party by its code and, when the terms name it otherwise, its name: "Party A (west/north)". */
 export function partyName(t: TermsVersion | null | undefined, code: string | null | undefined): string {
   if (!code) return 'not attributable';
   const p = t?.terms.parties?.find((x) => x.code === code);
-  return p ? `Party ${code} (${p.name.replace(/^Party \S+\s*/, '').replace(/^\((.*)\)$/, '$1') || p.name})` : `Party ${code}`;
+  if (!p || p.name === `Party ${code}`) return `Party ${code}`;
+  return `Party ${code} (${p.name.replace(/^Party \S+\s*/, '').replace(/^\((.*)\)$/, '$1') || p.name})`;
 }
 
+/** weaponName is a weapon class's name in the terms, or its code in words. */
 export function weaponName(t: TermsVersion | null | undefined, code: string | undefined): string {
   if (!code) return '—';
   return t?.terms.weapon_classes?.find((w) => w.code === code)?.name ?? code.replace(/_/g, ' ');

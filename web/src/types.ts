@@ -251,6 +251,8 @@ export interface TermsVersion {
     buffer_zone?: { half_width_m: number };
     weapon_classes?: { code: string; name: string; withdrawal_m: number }[];
     clauses?: { id: string; title?: string; text?: string; forbids?: string[] }[];
+    /** the agreement's own rules, each finding candidates of its type */
+    rules?: { id: string; clause: string; type: string; severity: Severity; description?: string }[];
   };
 }
 

@@ -6,7 +6,7 @@
 // for the keyboard) shows it beside the map with its observations and their
 // proofs in the log.
 import type { Feature, FeatureCollection, MultiPolygon, Point } from 'geojson';
-import type { GeoJSONSource, MapMouseEvent } from 'maplibre-gl';
+import type { GeoJSONSource, MapMouseEvent, MapSourceDataEvent } from 'maplibre-gl';
 import { AttributionControl, LngLatBounds, Map as MapLibreMap, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
@@ -72,6 +72,25 @@ function gridParams(f: IncidentFilter, parties: string[]): string {
   return q.map((x) => `&${x}`).join('');
 }
 
+/**
+ * markDrawn records, once a page, when the map first draws a frame with the
+ * data just given to source (a User Timing mark, name):
+ * 'guarantor:map-line' for the contact line, 'guarantor:map-incidents' for
+ * incidents one by one, 'guarantor:map-counts' for the server's counts;
+ * 'guarantor:map-loaded' marks the basemap's style
+ * loaded. docs/web.md says how the map is measured with them.
+ */
+function markDrawn(map: MapLibreMap, source: string, name: string) {
+  const marked = () => performance.getEntriesByName(name, 'mark').length > 0;
+  if (marked()) return;
+  const onData = (e: MapSourceDataEvent) => {
+    if (e.sourceId !== source || !map.isSourceLoaded(source)) return;
+    map.off('sourcedata', onData);
+    map.once('render', () => marked() || performance.mark(name));
+  };
+  map.on('sourcedata', onData);
+}
+
 type Selection = { kind: 'incident'; id: string } | { kind: 'restriction'; id: string } | undefined;
 
 export function MapView({ focus }: { user: User; focus?: string | undefined }) {
@@ -130,15 +149,19 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
     // version grows whenever the incidents change.
   }, [version]);
 
+  const spanLo = span?.lo;
   const filter = useMemo<IncidentFilter>(
     () => ({
       hiddenKinds,
       hiddenParties,
       hiddenConfidence,
-      from: span && timeWindow.from !== undefined ? span.lo + timeWindow.from * 60000 : undefined,
-      to: span && timeWindow.to !== undefined ? span.lo + timeWindow.to * 60000 + 59999 : undefined,
+      from: spanLo !== undefined && timeWindow.from !== undefined ? spanLo + timeWindow.from * 60000 : undefined,
+      to: spanLo !== undefined && timeWindow.to !== undefined ? spanLo + timeWindow.to * 60000 + 59999 : undefined,
     }),
-    [hiddenKinds, hiddenParties, hiddenConfidence, timeWindow, span],
+    // On the span's start, not the span: the span is a new object whenever
+    // the incidents change, and a new filter redraws them and rereads the
+    // server's counts.
+    [hiddenKinds, hiddenParties, hiddenConfidence, timeWindow, spanLo],
   );
   const filterRef = useRef(filter);
   filterRef.current = filter;
@@ -147,6 +170,11 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
 
   // Many incidents: the server's counts in cells, while the view holds more than gridThreshold.
   const [grid, setGrid] = useState<{ total: number; cell: number } | undefined>();
+  // Until the server has said how many are in view, the incidents are not
+  // given to MapLibre: with many, they would be drawn for nothing.
+  const [gridRead, setGridRead] = useState(false);
+  const oneByOne = useRef(false);
+  oneByOne.current = gridRead && !grid;
   const gridSeq = useRef(0);
   const gridTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const readGrid = useCallback(async () => {
@@ -166,15 +194,18 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
       if (fc.total > gridThreshold) {
         src?.setData({ type: 'FeatureCollection', features: fc.features.map((f) => ({ ...f, properties: { ...f.properties, label: gridLabel(f.properties.count) } })) });
         setGrid({ total: fc.total, cell });
+        if (fc.features.length > 0) markDrawn(map, 'incident-grid', 'guarantor:map-counts');
       } else {
         src?.setData({ type: 'FeatureCollection', features: [] });
         setGrid(undefined);
       }
+      setGridRead(true);
     } catch {
       // Without the counts (an older server, too many cells), the incidents are drawn one by one.
       if (seq !== gridSeq.current || mapRef.current !== map) return;
       (map.getSource('incident-grid') as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: [] });
       setGrid(undefined);
+      setGridRead(true);
     }
   }, []);
   const scheduleGrid = useCallback(
@@ -215,6 +246,7 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
     // An error of the map is said beside it, not thrown into the console.
     map.on('error', (e) => note(`The map reported a problem: ${message(e.error)}`));
     map.on('load', () => {
+      performance.mark('guarantor:map-loaded');
       const colour = colourExpression('type', []);
       const empty = { type: 'FeatureCollection' as const, features: [] };
       map.addSource('contact-line', { type: 'geojson', data: empty });
@@ -301,6 +333,7 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
     const map = mapRef.current;
     if (!ready || !map) return;
     (map.getSource('contact-line') as GeoJSONSource | undefined)?.setData(contactLine(terms));
+    if (terms) markDrawn(map, 'contact-line', 'guarantor:map-line');
     const pos = linePositions(terms);
     if (pos.length > 0) {
       const meanLat = pos.reduce((s, p) => s + (p[1] ?? 0), 0) / pos.length;
@@ -405,10 +438,11 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
       setLoadedCount([...incidents.current.values()].filter((i) => !i.properties.merged_into).length);
       setShownCount(d.points.features.length);
       setVersion((v) => v + 1);
-      if (!map || !map.getSource('incident-points')) return;
+      if (!map || !map.getSource('incident-points') || !oneByOne.current) return;
       (map.getSource('incident-ellipses') as GeoJSONSource).setData(d.ellipses);
       (map.getSource('incident-points') as GeoJSONSource).setData(d.points);
       (map.getSource('arrows') as GeoJSONSource).setData(d.arrows);
+      if (d.points.features.length > 0) markDrawn(map, 'incident-points', 'guarantor:map-incidents');
     }, 200);
   }, []);
   const upsert = useCallback(
@@ -418,10 +452,8 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
       if (i.properties.merged_into) incidents.current.delete(i.id);
       else incidents.current.set(i.id, i);
       redraw();
-      // The server's counts follow the changes too, a few at a time.
-      if (!gridTimer.current) scheduleGrid(1000);
     },
-    [redraw, scheduleGrid],
+    [redraw],
   );
 
   const loadIncidents = useCallback(async () => {
@@ -459,7 +491,8 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
     const map = mapRef.current;
     if (!ready || !map) return;
     for (const l of oneByOneLayers) setVisible(map, l, !grid);
-  }, [ready, grid]);
+    if (gridRead && !grid) redraw();
+  }, [ready, grid, gridRead, redraw]);
 
   const loadMore = async () => {
     if (!next) return;
@@ -480,7 +513,10 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
   const live = useLive('/api/v1/incidents/stream', {
     incident: (data) => {
       const i = data as Incident;
-      if (i && typeof i.id === 'string' && i.properties) upsert(i);
+      if (!i || typeof i.id !== 'string' || !i.properties) return;
+      upsert(i);
+      // The server's counts follow the changes too, a few at a time.
+      if (!gridTimer.current) scheduleGrid(1000);
     },
   });
 

@@ -30,6 +30,7 @@ export function verificationOf(states: CandidateState[] | undefined): string {
 /** The withdrawal zones' colours, widest first. */
 const bandPalette = ['#56b4e9', '#009e73', '#cc79a7', '#f0e442', '#0072b2'];
 
+/** withdrawalClasses are the terms' weapon classes with a withdrawal zone, widest first, each with its colour. */
 export function withdrawalClasses(t: TermsVersion | undefined): { code: string; name: string; withdrawal_m: number; colour: string }[] {
   return [...(t?.terms.weapon_classes ?? [])]
     .filter((w) => w.withdrawal_m > 0)
@@ -68,10 +69,12 @@ export const kinds = [
 const partyPalette = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#56b4e9', '#f0e442'];
 export const noParty = '#7a7a7a';
 
+/** partyColours gives each party code its colour, in order, the palette coming round again after six. */
 export function partyColours(codes: string[]): { code: string; colour: string }[] {
   return codes.map((code, i) => ({ code, colour: partyPalette[i % partyPalette.length] ?? noParty }));
 }
 
+/** kindOf is the kind the map tells an incident apart by: equipment, a fire's origin or impact, or a fire not located as either. */
 export function kindOf(i: Incident): string {
   const p = i.properties;
   if (p.class === 'equipment') return 'equipment';
@@ -80,6 +83,7 @@ export function kindOf(i: Incident): string {
   return 'fire';
 }
 
+/** colourExpression is the MapLibre expression that colours incidents by type, by party or by verification state. */
 export function colourExpression(by: ColourBy, parties: string[]): ExpressionSpecification {
   if (by === 'verification') return ['match', ['get', 'vstate'], ...verificationKinds.flatMap((k) => [k.key, k.colour]), noParty] as unknown as ExpressionSpecification;
   if (by === 'party') {
@@ -174,16 +178,20 @@ export function restrictionData(list: Iterable<Restriction>): FeatureCollection 
   return { type: 'FeatureCollection', features };
 }
 
+/** centre is the mean of a polygon's outer ring's corners, its closing corner (the first again) counted once. */
 function centre(g: Polygon | null): [number, number] | undefined {
   const ring = g?.coordinates[0];
   if (!ring || ring.length === 0) return undefined;
+  const first = ring[0];
+  const last = ring[ring.length - 1];
+  const n = ring.length > 1 && first && last && first[0] === last[0] && first[1] === last[1] ? ring.length - 1 : ring.length;
   let x = 0;
   let y = 0;
-  for (const p of ring) {
-    x += p[0] ?? 0;
-    y += p[1] ?? 0;
+  for (let i = 0; i < n; i++) {
+    x += ring[i]?.[0] ?? 0;
+    y += ring[i]?.[1] ?? 0;
   }
-  return [x / ring.length, y / ring.length];
+  return [x / n, y / n];
 }
 
 /** selectionData is what the map draws for the selected incident: a ring at its position, and its fire's path from origin to impact. */
@@ -206,6 +214,7 @@ export function contactLine(t: TermsVersion | undefined): FeatureCollection<Line
   return { type: 'FeatureCollection', features: g ? [{ type: 'Feature', properties: {}, geometry: g }] : [] };
 }
 
+/** linePositions are every position of the terms' contact line, its parts one after the other. */
 export function linePositions(t: TermsVersion | undefined): Position[] {
   const g = t?.terms.contact_line;
   if (!g) return [];

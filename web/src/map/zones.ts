@@ -4,13 +4,36 @@
 // does; so the distance to the line is sampled on a grid of a few kilometres
 // and contoured (marching squares, with linear interpolation) at each
 // distance, which gives polygons, with their holes, that never overlap
-// themselves. Distances are measured in a local equirectangular frame at each
-// sample's latitude: within 1 % of the geodesic distance at these ranges. The
-// server's geodesic queries (/api/v1/terms/locate) remain the reference.
+// themselves. Distances are measured on the WGS84 ellipsoid in a local frame
+// scaled at the mean latitude of the sample and of the segment (the
+// mid-latitude formula): within about 0.1 % of the geodesic distance at these
+// ranges. The server's geodesic queries (/api/v1/terms/locate) remain the
+// reference.
 import type { Feature, MultiPolygon, Position } from 'geojson';
 
+// Kilometres per degree of latitude, and of longitude at the equator, at
+// their least (the equator's): they bound the grid's extent from above.
 const kmPerDegLat = 110.574;
 const kmPerDegLon = 111.32;
+// The grid's largest side, in samples: 1,600 × 1,600 values are 20 MB.
+const maxSide = 1600;
+// Segments are cut to at most this long (km), so that the latitude of a
+// segment's middle is that of its point nearest any sample within 2 km.
+const maxSegmentKm = 4;
+
+const semiMajorKm = 6378.137; // WGS84
+const e2 = 0.0066943799901413165; // WGS84, the first eccentricity squared
+const radian = Math.PI / 180;
+// The coarse grid takes every F-th sample; the fine grid is between.
+const F = 4;
+
+/** scales is kilometres per degree of longitude and of latitude at a latitude, on the WGS84 ellipsoid. */
+function scales(lat: number): [number, number] {
+  const s = Math.sin(lat * radian);
+  const w = 1 - e2 * s * s;
+  const n = semiMajorKm / Math.sqrt(w);
+  return [n * Math.cos(lat * radian) * radian, ((n * (1 - e2)) / w) * radian];
+}
 
 /** zonePolygons returns, for each distance in metres, the area within it of the lines, as a MultiPolygon. */
 export function zonePolygons(lines: Position[][], distancesM: number[]): Map<number, Feature<MultiPolygon>> {
@@ -19,8 +42,6 @@ export function zonePolygons(lines: Position[][], distancesM: number[]): Map<num
   if (lines.length === 0 || ds.length === 0) return out;
   const dMaxKm = Math.max(...ds) / 1000;
   const dMinKm = Math.min(...ds) / 1000;
-  // The grid: fine enough for the narrowest zone, at most a few hundred samples a side.
-  const cellKm = Math.min(Math.max(dMinKm / 25, 0.5), Math.max(dMaxKm / 40, 0.5));
   let west = Infinity;
   let east = -Infinity;
   let south = Infinity;
@@ -32,46 +53,84 @@ export function zonePolygons(lines: Position[][], distancesM: number[]): Map<num
       south = Math.min(south, p[1] ?? 0);
       north = Math.max(north, p[1] ?? 0);
     }
-  const padLat = (dMaxKm + 3 * cellKm) / kmPerDegLat;
-  const coldest = Math.max(Math.abs(south - padLat), Math.abs(north + padLat));
-  const padLon = (dMaxKm + 3 * cellKm) / (kmPerDegLon * Math.cos((Math.min(coldest, 85) * Math.PI) / 180));
-  west -= padLon;
-  east += padLon;
-  south -= padLat;
-  north += padLat;
-  const dLat = cellKm / kmPerDegLat;
-  const dLon = cellKm / (kmPerDegLon * Math.cos((((south + north) / 2) * Math.PI) / 180));
-  // The samples: a coarse grid of every F-th, and the fine grid between.
-  const F = 4;
-  const nx = F * Math.ceil(Math.min(Math.ceil((east - west) / dLon), 1600) / F) + 1;
-  const ny = F * Math.ceil(Math.min(Math.ceil((north - south) / dLat), 1600) / F) + 1;
+  // The grid: fine enough for the narrowest zone, at most a few hundred
+  // samples a side; coarser when the lines and the widest zone need more
+  // than maxSide samples a side at that, rather than cut them off.
+  let cellKm = Math.min(Math.max(dMinKm / 25, 0.5), Math.max(dMaxKm / 40, 0.5));
+  let box: { w: number; s: number; dLon: number; dLat: number; nx: number; ny: number };
+  for (;;) {
+    const padLat = (dMaxKm + 3 * cellKm) / kmPerDegLat;
+    const coldest = Math.max(Math.abs(south - padLat), Math.abs(north + padLat));
+    const padLon = (dMaxKm + 3 * cellKm) / (kmPerDegLon * Math.cos(Math.min(coldest, 85) * radian));
+    const w = west - padLon;
+    const e = east + padLon;
+    const s = south - padLat;
+    const n = north + padLat;
+    const dLat = cellKm / kmPerDegLat;
+    const dLon = cellKm / (kmPerDegLon * Math.cos(((s + n) / 2) * radian));
+    const cx = Math.ceil((e - w) / dLon);
+    const cy = Math.ceil((n - s) / dLat);
+    box = { w, s, dLon, dLat, nx: F * Math.ceil(cx / F) + 1, ny: F * Math.ceil(cy / F) + 1 };
+    if (Math.max(box.nx, box.ny) <= maxSide + 1) break;
+    cellKm *= (Math.max(box.nx, box.ny) / maxSide) * 1.01;
+  }
+  const { w: gridWest, s: gridSouth, dLon, dLat, nx, ny } = box;
 
-  // The segments, and for each row the segments near enough to matter.
-  const segs: [number, number, number, number][] = [];
+  // The segments, cut to maxSegmentKm, each as six numbers: the longitude and
+  // latitude of its ends, and half the kilometres per degree of longitude and
+  // of latitude at its middle; and for each row the segments near enough to matter.
+  const list: number[] = [];
   for (const l of simplify(lines, cellKm / 20))
     for (let i = 1; i < l.length; i++) {
-      const a = l[i - 1];
-      const b = l[i];
-      if (a && b) segs.push([a[0] ?? 0, a[1] ?? 0, b[0] ?? 0, b[1] ?? 0]);
+      const p = l[i - 1];
+      const q = l[i];
+      if (!p || !q) continue;
+      const [x1, y1, x2, y2] = [p[0] ?? 0, p[1] ?? 0, q[0] ?? 0, q[1] ?? 0];
+      const [kx, ky] = scales((y1 + y2) / 2);
+      const pieces = Math.max(1, Math.ceil(Math.hypot((x2 - x1) * kx, (y2 - y1) * ky) / maxSegmentKm));
+      for (let k = 0; k < pieces; k++) {
+        const ya = y1 + ((y2 - y1) * k) / pieces;
+        const yb = y1 + ((y2 - y1) * (k + 1)) / pieces;
+        const [kxm, kym] = scales((ya + yb) / 2);
+        list.push(x1 + ((x2 - x1) * k) / pieces, ya, x1 + ((x2 - x1) * (k + 1)) / pieces, yb, kxm / 2, kym / 2);
+      }
     }
+  const segs = new Float64Array(list);
   const far = dMaxKm + 4 * F * cellKm;
   const farLat = far / kmPerDegLat;
-  const rows: ([number, number, number, number][] | undefined)[] = [];
+  const rows: (Int32Array | undefined)[] = [];
+  const rowScales = new Float64Array(2 * ny);
   const exact = (i: number, j: number): number => {
-    const lat = south + j * dLat;
-    const lon = west + i * dLon;
-    const kx = kmPerDegLon * Math.cos((lat * Math.PI) / 180);
+    const lat = gridSouth + j * dLat;
+    const lon = gridWest + i * dLon;
     let near = rows[j];
-    if (!near) near = rows[j] = segs.filter((s) => Math.min(s[1], s[3]) - farLat <= lat && lat <= Math.max(s[1], s[3]) + farLat);
+    if (!near) {
+      const at: number[] = [];
+      for (let k = 0; k < segs.length; k += 6) {
+        const y1 = segs[k + 1]!;
+        const y2 = segs[k + 3]!;
+        if (Math.min(y1, y2) - farLat <= lat && lat <= Math.max(y1, y2) + farLat) at.push(k);
+      }
+      near = rows[j] = Int32Array.from(at);
+      const [kx, ky] = scales(lat);
+      rowScales[2 * j] = kx / 2;
+      rowScales[2 * j + 1] = ky / 2;
+    }
+    const kxHere = rowScales[2 * j]!;
+    const kyHere = rowScales[2 * j + 1]!;
     let best = far;
     let best2 = far * far;
-    for (const s of near) {
-      // The segment in kilometres from the sample; one whose box is further than the best so far cannot be nearer.
-      const ax = (s[0] - lon) * kx;
-      const bx = (s[2] - lon) * kx;
+    for (let n = 0; n < near.length; n++) {
+      // The segment in kilometres from the sample, at the scales of their
+      // mean latitude; one whose box is further than the best so far cannot be nearer.
+      const k = near[n]!;
+      const kx = kxHere + segs[k + 4]!;
+      const ax = (segs[k]! - lon) * kx;
+      const bx = (segs[k + 2]! - lon) * kx;
       if ((ax > best && bx > best) || (ax < -best && bx < -best)) continue;
-      const ay = (s[1] - lat) * kmPerDegLat;
-      const by = (s[3] - lat) * kmPerDegLat;
+      const ky = kyHere + segs[k + 5]!;
+      const ay = (segs[k + 1]! - lat) * ky;
+      const by = (segs[k + 3]! - lat) * ky;
       if ((ay > best && by > best) || (ay < -best && by < -best)) continue;
       const vx = bx - ax;
       const vy = by - ay;
@@ -119,13 +178,32 @@ export function zonePolygons(lines: Position[][], distancesM: number[]): Map<num
     }
   }
   for (const d of ds) {
-    const rings = contour(values, nx, ny, d / 1000).map((r) => r.map(([x, y]): Position => [round(west + x * dLon), round(south + y * dLat)]));
+    const rings: Position[][] = [];
+    for (const r of contour(values, nx, ny, d / 1000)) {
+      // In degrees, rounded to 1e-6 (0.1 m), without the repeated positions
+      // rounding may leave, and closed on its first position again.
+      const ring: Position[] = [];
+      for (const [x, y] of r.slice(0, -1)) {
+        const p: Position = [round(gridWest + x * dLon), round(gridSouth + y * dLat)];
+        const last = ring[ring.length - 1];
+        if (!last || p[0] !== last[0] || p[1] !== last[1]) ring.push(p);
+      }
+      const first = ring[0];
+      const last = ring[ring.length - 1];
+      if (ring.length > 1 && first && last && first[0] === last[0] && first[1] === last[1]) ring.pop();
+      if (first && ring.length >= 3) rings.push([...ring, first]);
+    }
     out.set(d, { type: 'Feature', properties: { distance_m: d }, geometry: { type: 'MultiPolygon', coordinates: assemble(rings) } });
   }
   return out;
 }
 
-/** simplify drops the points of each line that are within tol kilometres of the line without them (Douglas–Peucker). */
+/**
+ * simplify drops the points of each line that are within tol kilometres of
+ * the segment that replaces them (Douglas–Peucker, measured to the segment,
+ * not to the infinite line through it: a line that turns back on itself, or
+ * closes on its start, keeps its far points).
+ */
 function simplify(lines: Position[][], tolKm: number): Position[][] {
   return lines.map((l) => {
     if (l.length <= 2) return l;
@@ -136,17 +214,20 @@ function simplify(lines: Position[][], tolKm: number): Position[][] {
       const [a, b] = stack.pop()!;
       const pa = l[a]!;
       const pb = l[b]!;
-      const kx = kmPerDegLon * Math.cos((((pa[1] ?? 0) + (pb[1] ?? 0)) / 2) * (Math.PI / 180));
+      const kx = kmPerDegLon * Math.cos((((pa[1] ?? 0) + (pb[1] ?? 0)) / 2) * radian);
       const ax = (pa[0] ?? 0) * kx;
       const ay = (pa[1] ?? 0) * kmPerDegLat;
       const vx = (pb[0] ?? 0) * kx - ax;
       const vy = (pb[1] ?? 0) * kmPerDegLat - ay;
-      const len = Math.hypot(vx, vy) || 1e-12;
+      const len2 = vx * vx + vy * vy;
       let worst = -1;
       let at = -1;
       for (let i = a + 1; i < b; i++) {
         const p = l[i]!;
-        const d = Math.abs(((p[0] ?? 0) * kx - ax) * vy - ((p[1] ?? 0) * kmPerDegLat - ay) * vx) / len;
+        const px = (p[0] ?? 0) * kx - ax;
+        const py = (p[1] ?? 0) * kmPerDegLat - ay;
+        const t = len2 > 0 ? Math.min(1, Math.max(0, (px * vx + py * vy) / len2)) : 0;
+        const d = Math.hypot(px - t * vx, py - t * vy);
         if (d > worst) {
           worst = d;
           at = i;
