@@ -7,6 +7,7 @@ require (
 	github.com/go-json-experiment/json v1.27.2
 	github.com/golang/geo v0.0.0-20260818125358-b200a1149890
 	github.com/google/cel-go v0.31.0
+	github.com/klauspost/compress v1.20.3
 	github.com/tidwall/geodesic v1.52.4
 	github.com/transparency-dev/merkle v0.0.2
 	golang.org/x/crypto v0.58.0

@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/klauspost/compress/gzhttp"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/guarantor-project/guarantor/internal/access"
@@ -90,6 +92,8 @@ type Server struct {
 	log *slog.Logger
 	now func() time.Time
 	mux *http.ServeMux
+	// gzip wraps a handler to compress its answer (see compress).
+	gzip func(http.Handler) http.HandlerFunc
 
 	termsMu    sync.RWMutex
 	terms      []store.TermsVersion       // every version, oldest first
@@ -180,6 +184,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		limits: newLimiters(cfg.RateLimit, cfg.RateBurst), throttle: throttle, dummyHash: dummy,
 		fusion: newFusionSignals(), streamsEnd: make(chan struct{}),
 		guarantees: make(chan struct{}, 1), notifications: make(chan struct{}, 1)}
+	if s.gzip, err = gzhttp.NewWrapper(gzhttp.MinSize(1024)); err != nil {
+		return nil, fmt.Errorf("server: compression: %w", err)
+	}
 	if err := s.reloadTerms(ctx); err != nil {
 		return nil, err
 	}
@@ -265,7 +272,32 @@ func (s *Server) EndStreams() {
 
 // Handler returns the server's HTTP handler with logging and panic recovery.
 func (s *Server) Handler() http.Handler {
-	return s.recoverer(s.logRequests(s.mux))
+	return s.recoverer(s.logRequests(s.compress(s.mux)))
+}
+
+// compress sends the API's answers to reads gzip- or zstd-compressed when the
+// client accepts it (gzhttp): a list of incidents is mostly repeated keys and
+// ellipses' coordinates, and shrinks to a sixth, which a monitor on a field
+// link notices. Streams are left alone (their events must leave at
+// once), and so is the session, whose answer holds the CSRF token: a secret
+// compressed beside what a request can choose is what BREACH reads.
+func (s *Server) compress(next http.Handler) http.Handler {
+	compressed := s.gzip(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if compressible(r) {
+			compressed.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// compressible says whether the answer to r may be compressed: a read of the
+// API, not a stream, not the session. (The interface's own files are
+// compressed once, when built: internal/web.)
+func compressible(r *http.Request) bool {
+	p := r.URL.Path
+	return r.Method == http.MethodGet && strings.HasPrefix(p, "/api/") && !strings.HasSuffix(p, "/stream") && p != "/api/v1/session"
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

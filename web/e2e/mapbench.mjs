@@ -46,7 +46,7 @@ const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
 };
-const ms = (/** @type {number} */ x) => `${Math.round(x)} ms`;
+const ms = (/** @type {number} */ x) => (Number.isNaN(x) ? "not drawn" : `${Math.round(x)} ms`);
 
 const tmp = reuse ?? mkdtempSync(join(tmpdir(), 'guarantor-mapbench-'));
 mkdirSync(tmp, { recursive: true });
