@@ -17,7 +17,13 @@ export const colours = {
   countryLabel: '#6b6259',
   place: '#2b2b2b',
   contactLine: '#1d3557',
-  buffer: '#e9c46a',
+  /**
+   * The buffer zone: sand (#e9c46a) at 45 % over the land, blended here and
+   * drawn opaque. A translucent line darkens wherever it overlaps itself (at
+   * each bend, from zoom 9 on, where the band is wide on screen), which drew
+   * blotches and spikes along the line.
+   */
+  buffer: '#eedcaf',
 };
 
 export const FONT = ['sans-serif'];

@@ -22,6 +22,7 @@ import {
   verificationKinds,
   verificationOf,
   withdrawalClasses,
+  zoneLayers,
 } from './layers';
 
 /** incident makes an incident with the given properties, and a polygon if given. */
@@ -334,4 +335,13 @@ describe('restrictions and the selection', () => {
   ])('selectionData of $name', ({ i, parts }) => {
     expect(selectionData(i).features.map((f) => f.properties?.['part'])).toEqual(parts);
   });
+});
+
+// A translucent line darkens where it overlaps itself: the buffer zone is
+// one wide line that overlaps itself at each bend, so it is drawn opaque,
+// in a colour blended beforehand.
+test('the buffer zone is drawn opaque', () => {
+  const layer = zoneLayers().find((l) => l.id === 'buffer-zone') as { paint?: Record<string, unknown> } | undefined;
+  expect(layer?.paint?.['line-opacity'] ?? 1).toBe(1);
+  expect(layer?.paint?.['line-color']).toMatch(/^#[0-9a-f]{6}$/);
 });

@@ -244,7 +244,7 @@ export function zoneLayers(): LayerSpecification[] {
       type: 'line',
       source: 'contact-line',
       layout: { 'line-join': 'round', 'line-cap': 'round' },
-      paint: { 'line-color': colours.buffer, 'line-opacity': 0.45, 'line-width': 0 },
+      paint: { 'line-color': colours.buffer, 'line-width': 0 },
     },
     {
       id: 'contact-line',
