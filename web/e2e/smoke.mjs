@@ -403,6 +403,7 @@ let restricted;
 let proposal;
 /** @type {Obligation | undefined} */
 let obligation;
+let keptCheckpoint = '';
 /** b is the browser, started when first needed. */
 const b = async () => {
   browser ??= await chromium.launch({
@@ -443,6 +444,11 @@ step('the demo server is ready', async () => {
 });
 
 step('the test data, chosen through the API', async () => {
+  // A checkpoint of the log as it is now, kept as a reader keeps one: the
+  // last step checks in the browser that the log has only grown since.
+  const cp = await fetch(`${url}/api/v1/log/checkpoint`);
+  check(cp.ok, `GET /api/v1/log/checkpoint: ${cp.status}`);
+  keptCheckpoint = await cp.text();
   const fra = /** @type {Api} */ (api['analyst-fra']);
   const gbr = /** @type {Api} */ (api['analyst-gbr']);
   const pol = /** @type {Api} */ (api['viewer-pol']);
@@ -753,6 +759,34 @@ step('every view fits a laptop and a large monitor, the queue answers the keyboa
   await page.getByText('You are signed out').waitFor();
   await sleep(3000); // a stream or a timer left behind would ask meanwhile
   await page.context().close();
+});
+
+step('a log proof, and a checkpoint kept at the start, verify in the browser', async () => {
+  const u = url;
+  const c = candidate;
+  check(u && c, 'no server or no candidate');
+  const page = await newPage(await b(), origin);
+  await signIn(page, u, logins, 'analyst-gbr');
+  await settle(page);
+  await page.goto(`${u}/candidate?id=${encodeURIComponent(c.id)}`);
+  const main = page.getByRole('main');
+  await main.getByRole('button', { name: 'Log proof', exact: true }).first().click();
+  const panel = main.locator('.proof').first();
+  await panel.getByRole('button', { name: 'Verify in this browser' }).click();
+  const verified = panel.getByText(/^Verified against checkpoint of size [\d,]+, whose signature is valid\.$/);
+  const proofSaid = panel.locator(':scope > .done, :scope > .error');
+  await proofSaid.first().waitFor({ timeout: 30_000 });
+  check((await verified.count()) === 1, `the proof did not verify: ${await proofSaid.first().textContent()}`);
+  note(((await verified.textContent()) ?? '').trim());
+  await panel.getByText('Check the log against a checkpoint you kept').click();
+  await panel.getByLabel(/^Checkpoint you kept/).fill(keptCheckpoint);
+  await panel.getByRole('button', { name: 'Check consistency' }).click();
+  const consistent = panel.getByText(/you kept is a prefix of the current log of size [\d,]+: nothing was changed or removed\.$/);
+  const consistencySaid = panel.locator('.consistency').locator('.done, .error');
+  await consistencySaid.first().waitFor({ timeout: 30_000 });
+  check((await consistent.count()) === 1, `the kept checkpoint was not found consistent: ${await consistencySaid.first().textContent()}`);
+  note(((await consistent.textContent()) ?? '').trim());
+  await signOut(page);
 });
 
 console.log(`e2e: the interface in ${chromiumPath}, screenshots in ${shots}`);

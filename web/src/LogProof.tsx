@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, getRaw, message } from './api';
 import { ErrorNote, Loading } from './components';
+import { Consistency, KeepCheckpoint } from './Consistency';
 import {
   actionCanonical,
   b64,
@@ -148,6 +149,9 @@ export function ProofPanel({ record }: { record: LogRecord }) {
           <div>
             root <code>{b64(f.checkpoint.root)}</code>
           </div>
+          <div>
+            <KeepCheckpoint checkpoint={f.checkpoint} />
+          </div>
         </dd>
         <dt>Inclusion proof</dt>
         <dd>
@@ -186,6 +190,7 @@ export function ProofPanel({ record }: { record: LogRecord }) {
           )}
         </div>
       )}
+      <Consistency verifierKey={key} />
     </div>
   );
 }

@@ -16,6 +16,7 @@ import {
   sha256,
   sha256js,
   unb64,
+  verifyConsistency,
   verifyNote,
   webCrypto,
   withoutFinalNewline,
@@ -114,6 +115,83 @@ describe('rootFromInclusion against a brute-force RFC 6962 tree', () => {
     const path = auditPath(5, leaves.slice(0, 13));
     const given = cut < 0 ? path.slice(0, cut) : cut > 0 ? [...path, leaves[0]!] : path;
     await expect(rootFromInclusion(index, size, leaves[5]!, given)).rejects.toThrow(why);
+  });
+});
+
+/** subproof is RFC 6962's SUBPROOF(m, D[n], b) (2.1.2) over leaf hashes. */
+function subproof(m: number, d: Uint8Array[], b: boolean): Uint8Array[] {
+  const n = d.length;
+  if (m === n) return b ? [] : [mth(d)];
+  const k = split(n);
+  return m <= k ? [...subproof(m, d.slice(0, k), b), mth(d.slice(k))] : [...subproof(m - k, d.slice(k), false), mth(d.slice(0, k))];
+}
+/** consistencyProof is RFC 6962's PROOF(m, D[n]): the consistency proof from size m to size n. */
+const consistencyProof = (m: number, n: number) => (m === 0 || m === n ? [] : subproof(m, leaves.slice(0, n), true));
+
+/** consistent says whether a consistency proof is accepted: one that throws is not. */
+async function consistent(m: number, rm: Uint8Array, n: number, rn: Uint8Array, proof: Uint8Array[]): Promise<boolean> {
+  try {
+    await verifyConsistency(m, rm, n, rn, proof);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('verifyConsistency against a brute-force RFC 6962 tree', () => {
+  test('the proof is RFC 6962s: from 3 leaves to 7 (2.1.3, the example tree)', () => {
+    const [a, b, c, d, e, f, g] = leaves as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+    // PROOF(3, D[7]) = [c, d, g, l] in the RFC's picture: leaves 2 and 3, the node of leaves 0 and 1, and that of leaves 4 to 6.
+    expect(consistencyProof(3, 7)).toEqual([c, d, nodeOf(a, b), nodeOf(nodeOf(e, f), g)]);
+    expect(consistencyProof(4, 7)).toEqual([nodeOf(nodeOf(e, f), g)]);
+  });
+
+  test.each(Array.from({ length: most }, (_, i) => i + 1))('to a tree of %d: every smaller tree is proved a prefix, and every altered proof refused', async (n) => {
+    const wrong: string[] = [];
+    for (let m = 1; m <= n; m++) {
+      const proof = consistencyProof(m, n);
+      const [rm, rn] = [roots[m]!, roots[n]!];
+      const checks: [string, Promise<boolean>, boolean][] = [['the proof', consistent(m, rm, n, rn, proof), true]];
+      // Any hash of the proof with a byte flipped (a different byte for each size).
+      proof.forEach((_, i) => checks.push([`hash ${i} flipped`, consistent(m, rm, n, rn, proof.map((h, j) => (j === i ? flipped(h, m + 5 * i) : h))), false]));
+      // Either root wrong: flipped, or another size's.
+      checks.push(['the first root flipped', consistent(m, flipped(rm, n), n, rn, proof), false]);
+      checks.push(['the second root flipped', consistent(m, rm, n, flipped(rn, m), proof), false]);
+      if (m < n) checks.push(['the roots swapped', consistent(m, rn, n, rm, proof), false]);
+      // Another size, with that size's true root.
+      for (const size of new Set([m - 1, m + 1, 2 * m, Math.floor(m / 2)]))
+        if (size !== m && size >= 1 && size <= n) checks.push([`from size ${size}`, consistent(size, roots[size]!, n, rn, proof), false]);
+      for (const size of new Set([n - 1, n + 1, 2 * n, most]))
+        if (size !== n && size >= m && size <= most) checks.push([`to size ${size}`, consistent(m, rm, size, roots[size]!, proof), false]);
+      // A hash short, or one too many at either end.
+      if (proof.length > 0) checks.push(['truncated', consistent(m, rm, n, rn, proof.slice(0, -1)), false]);
+      if (proof.length > 1) checks.push(['its first hash dropped', consistent(m, rm, n, rn, proof.slice(1)), false]);
+      checks.push(['extended', consistent(m, rm, n, rn, [...proof, leaves[0]!]), false]);
+      checks.push(['extended at the front', consistent(m, rm, n, rn, [rm, ...proof]), false]);
+      for (const [what, got, want] of checks) if ((await got) !== want) wrong.push(`${m} to ${n}: ${what} ${want ? 'refused' : 'accepted'}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  const empty = sha(new Uint8Array(0));
+  test.each([
+    { name: 'a first size beyond the second', m: 5, n: 3, proof: [], why: /larger than the tree of size 3/ },
+    { name: 'a negative size', m: -1, n: 3, proof: [], why: /not tree sizes/ },
+    { name: 'a proof between different sizes that is empty', m: 3, n: 5, proof: [], why: /from size 3 to size 5 is empty/ },
+    { name: 'a proof between equal sizes that is not empty', m: 5, n: 5, proof: [leaves[0]!], why: /same size 5 must be empty/ },
+    { name: 'equal sizes with other roots', m: 5, n: 5, proof: [], first: roots[4], why: /both of size 5 but their roots differ/ },
+    { name: 'a truncated proof', m: 3, n: 7, proof: consistencyProof(3, 7).slice(0, -1), why: /shorter than the tree is deep/ },
+    { name: 'an extended proof', m: 3, n: 7, proof: [...consistencyProof(3, 7), leaves[0]!], why: /longer than the tree is deep/ },
+    { name: 'another first root', m: 3, n: 7, proof: consistencyProof(3, 7), first: roots[2], why: /proof for size 3 is not the root of the tree of size 3 you hold/ },
+    { name: 'another second root', m: 3, n: 7, proof: consistencyProof(3, 7), second: roots[6], why: /proof for size 7 is not the root of the tree of size 7/ },
+    { name: 'a proof from the empty tree that is not empty', m: 0, n: 7, proof: [leaves[0]!], first: empty, why: /from the empty tree must be empty/ },
+    { name: 'the empty tree with a root not the empty hash', m: 0, n: 7, proof: [], first: roots[1], why: /not the empty tree's hash/ },
+  ])('$name is refused in words', async ({ m, n, proof, first, second, why }) => {
+    await expect(verifyConsistency(m, first ?? roots[m] ?? empty, n, second ?? roots[n] ?? empty, proof)).rejects.toThrow(why);
+  });
+
+  test('the empty tree is a prefix of every tree (RFC 9162 defines no proof for it: an empty one is accepted)', async () => {
+    for (const n of [0, 1, 7, most]) await expect(verifyConsistency(0, empty, n, roots[n] ?? empty, [])).resolves.toBeUndefined();
   });
 });
 

@@ -68,6 +68,68 @@ export async function rootFromInclusion(index: number, size: number, leaf: Uint8
   return r;
 }
 
+/**
+ * verifyConsistency checks that the tree of size first, of root firstRoot,
+ * is a prefix of the tree of size second, of root secondRoot, by a
+ * consistency proof (RFC 9162, 2.1.4.2). It resolves when the proof holds and
+ * throws, in a sentence saying which step failed, when it does not.
+ *
+ * A first size of 0 is trivially consistent with any tree (RFC 9162, 2.1.4
+ * defines proofs for 0 < first < second only: the empty tree is a prefix of
+ * every tree): the proof must then be empty, and firstRoot the empty tree's
+ * hash, SHA-256 of nothing. Equal sizes need an empty proof and equal roots.
+ * A first size beyond the second is refused.
+ */
+export async function verifyConsistency(first: number, firstRoot: Uint8Array, second: number, secondRoot: Uint8Array, proof: Uint8Array[]): Promise<void> {
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 0 || second < 0) throw new Error(`the sizes ${first} and ${second} are not tree sizes`);
+  if (first > second) throw new Error(`the tree of size ${first} is larger than the tree of size ${second}, so it cannot be a prefix of it`);
+  if (first === 0) {
+    if (proof.length !== 0) throw new Error('a proof from the empty tree must be empty, and this one is not');
+    if (!equal(firstRoot, await sha256(new Uint8Array(0)))) throw new Error("the root of the tree of size 0 is not the empty tree's hash");
+    return;
+  }
+  if (first === second) {
+    if (proof.length !== 0) throw new Error(`a proof between two trees of the same size ${first} must be empty, and this one has ${proof.length} hashes`);
+    if (!equal(firstRoot, secondRoot)) throw new Error(`the two trees are both of size ${first} but their roots differ: one of them is not the log's`);
+    return;
+  }
+  // 1. A proof between different sizes is never empty.
+  if (proof.length === 0) throw new Error(`the proof from size ${first} to size ${second} is empty`);
+  // 2. If first is an exact power of two, its root is the proof's first hash, left implicit.
+  const path = (first & (first - 1)) === 0 ? [firstRoot, ...proof] : proof;
+  // Sizes up to 2^53 do not fit JavaScript's 32-bit bit operations: halve with Math.floor.
+  let fn = first - 1;
+  let sn = second - 1;
+  // 3. Skip the levels where the first tree's last leaf is a right child.
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  // 4. Both roots start from the proof's first hash.
+  let fr = path[0]!;
+  let sr = fr;
+  // 5. Hash in the rest.
+  for (const c of path.slice(1)) {
+    if (sn === 0) throw new Error('the consistency proof is longer than the tree is deep');
+    if (fn % 2 === 1 || fn === sn) {
+      fr = await nodeHash(c, fr);
+      sr = await nodeHash(c, sr);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      sr = await nodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  // 6. Both roots recomputed, and the whole path used.
+  if (sn !== 0) throw new Error('the consistency proof is shorter than the tree is deep');
+  if (!equal(fr, firstRoot)) throw new Error(`the root recomputed from the proof for size ${first} is not the root of the tree of size ${first} you hold`);
+  if (!equal(sr, secondRoot)) throw new Error(`the root recomputed from the proof for size ${second} is not the root of the tree of size ${second}`);
+}
+
 /** b64 writes bytes in standard base64 (RFC 4648, section 4). */
 export function b64(bytes: Uint8Array): string {
   let s = '';
@@ -139,6 +201,14 @@ export interface InclusionProof {
 export const fetchCheckpoint = async () => parseCheckpoint(await getText('/api/v1/log/checkpoint'));
 /** fetchProof reads the inclusion proof of a leaf in the tree of a size. */
 export const fetchProof = (leaf: number, size: number) => get<InclusionProof>(`/api/v1/log/proof/inclusion?leaf=${leaf}&size=${size}`);
+export interface ConsistencyProof {
+  from: number;
+  to: number;
+  hashes: string[];
+}
+
+/** fetchConsistency reads the consistency proof from a tree size to another. */
+export const fetchConsistency = (from: number, to: number) => get<ConsistencyProof>(`/api/v1/log/proof/consistency?from=${from}&to=${to}`);
 /** fetchKey reads the note verifier key the server publishes. */
 export const fetchKey = async () => (await getText('/api/v1/log/key')).trim();
 
