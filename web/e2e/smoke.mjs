@@ -515,6 +515,24 @@ step('analyst-fra sees incidents on the map, opens one, and confirms the candida
   note(`opened incident ${id}`);
   await screenshot(page, 'map-incident');
 
+  // Opened by its address, the map goes to the incident at zoom 10 or more,
+  // where the server counts few enough to draw them all: it reads those in
+  // view from the server, not only the newest it loaded.
+  const inView = page.waitForResponse(
+    (r) => {
+      const u = new URL(r.url());
+      return u.pathname === '/api/v1/incidents' && u.searchParams.has('bbox');
+    },
+    { timeout: 60_000 },
+  );
+  await page.goto(`${url}/map?incident=${encodeURIComponent(id)}`);
+  const viewRes = await inView;
+  check(viewRes.ok(), `GET ${viewRes.url()} answered ${viewRes.status()}`);
+  /** @type {{ features: Incident[] }} */
+  const viewed = await viewRes.json();
+  check(viewed.features.some((f) => f.id === id), `the incidents read in view (${viewed.features.length}) do not include ${id}, at the map's centre`);
+  note(`zoomed in on it, the map read the ${viewed.features.length} incident(s) in view from the server`);
+
   switch (await openIncidentPage(page, url, id)) {
     case 'shown':
       check(((await page.getByRole('main').textContent()) ?? '').includes(id), `the page of ${id} does not name it`);

@@ -175,6 +175,9 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
   const [gridRead, setGridRead] = useState(false);
   const oneByOne = useRef(false);
   oneByOne.current = gridRead && !grid;
+  // With few enough in view, those in view are read from the server (the
+  // newest loaded need not be the ones in view): the query, bbox and filters.
+  const [inView, setInView] = useState<string>();
   const gridSeq = useRef(0);
   const gridTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const readGrid = useCallback(async () => {
@@ -198,6 +201,7 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
       } else {
         src?.setData({ type: 'FeatureCollection', features: [] });
         setGrid(undefined);
+        setInView(fc.total > 0 ? `bbox=${bbox}${gridParams(filterRef.current, partiesRef.current)}` : undefined);
       }
       setGridRead(true);
     } catch {
@@ -470,6 +474,32 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
     }
   }, [upsert]);
   useEffect(() => void loadIncidents(), [loadIncidents]);
+
+  // The incidents in view, when the server has counted few enough to draw
+  // them all: read page by page, at most gridThreshold.
+  useEffect(() => {
+    if (!inView) return;
+    const ctl = new AbortController();
+    void (async () => {
+      let cursor: string | undefined;
+      let read = 0;
+      try {
+        do {
+          const page: Page<Incident> = await get<Page<Incident>>(
+            `/api/v1/incidents?limit=${incidentLimit}&${inView}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+            ctl.signal,
+          );
+          if (ctl.signal.aborted) return;
+          for (const i of page.features) upsert(i);
+          read += page.features.length;
+          cursor = page.next;
+        } while (cursor && read < gridThreshold);
+      } catch (e) {
+        if (!ctl.signal.aborted) note(`The incidents in view could not be read: ${message(e)}`);
+      }
+    })();
+    return () => ctl.abort();
+  }, [inView, upsert, note]);
   useEffect(() => {
     if (ready) redraw();
   }, [ready, redraw, filter]);
@@ -723,7 +753,7 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
               <p class="muted" aria-live="polite">
                 {num(shownCount)} shown
                 {shownCount !== loadedCount ? ` of ${num(loadedCount)} loaded` : ''}
-                {next ? `: the ${num(loadedCount)} most recent, and those that came since` : ''}.
+                {next ? `: the ${num(incidentLimit)} most recent, those that came since, and all those in view once ${num(gridThreshold)} or fewer are` : ''}.
                 {next && (
                   <button type="button" class="link" disabled={loadingMore} onClick={() => void loadMore()}>
                     {loadingMore ? 'Loading…' : `Load ${num(incidentLimit)} older`}
