@@ -37,14 +37,14 @@ func (r Registry) Validate() error {
 	guarantors := map[string]int{}
 	for i, g := range r.Guarantors {
 		f := fmt.Sprintf("guarantors[%d]", i)
-		ps.under(f, guarantorProblems(g))
+		ps.Under(f, guarantorProblems(g))
 		checkUnique(&ps, guarantors, f+".code", "guarantor code", g.Code, "guarantors", i)
 	}
 	instruments := map[string]int{}
 	clauses := map[string]string{}
 	for i, in := range r.Instruments {
 		f := fmt.Sprintf("instruments[%d]", i)
-		ps.under(f, instrumentProblems(in))
+		ps.Under(f, instrumentProblems(in))
 		checkUnique(&ps, instruments, f+".id", "instrument id", in.ID, "instruments", i)
 		r.validateClauses(&ps, f, in, guarantors, clauses)
 	}
@@ -56,16 +56,16 @@ func (r Registry) Validate() error {
 		checkUnique(&cps, commitments, "id", "commitment id", c.ID, "commitments", i)
 		j, ok := instruments[c.Instrument]
 		if c.Instrument != "" && !ok {
-			cps.add("instrument", "no instrument %q in the registry", c.Instrument)
+			cps.Add("instrument", "no instrument %q in the registry", c.Instrument)
 		}
 		if _, known := guarantors[c.Guarantor]; c.Guarantor != "" && !known {
-			cps.add("guarantor", "no guarantor %q in the registry", c.Guarantor)
+			cps.Add("guarantor", "no guarantor %q in the registry", c.Guarantor)
 		} else if c.Guarantor != "" && ok && !slices.Contains(r.Instruments[j].Signatories, c.Guarantor) {
-			cps.add("guarantor", "%s is not a signatory of instrument %q (%s)", c.Guarantor, c.Instrument, strings.Join(r.Instruments[j].Signatories, ", "))
+			cps.Add("guarantor", "%s is not a signatory of instrument %q (%s)", c.Guarantor, c.Instrument, strings.Join(r.Instruments[j].Signatories, ", "))
 		}
 		// In the order of the fields, as for the other lists.
 		slices.SortStableFunc(cps, func(a, b Problem) int { return rank(a.Field) - rank(b.Field) })
-		ps.under(f, cps)
+		ps.Under(f, cps)
 	}
 	if len(ps) > 0 {
 		return ps
@@ -97,7 +97,7 @@ func checkUnique(ps *Problems, seen map[string]int, field, what, key, list strin
 		return
 	}
 	if j, dup := seen[key]; dup {
-		ps.add(field, "duplicate %s %q (also %s[%d])", what, key, list, j)
+		ps.Add(field, "duplicate %s %q (also %s[%d])", what, key, list, j)
 		return
 	}
 	seen[key] = i
@@ -111,32 +111,32 @@ func (r Registry) validateClauses(ps *Problems, f string, in Instrument, guarant
 		cf := fmt.Sprintf("%s.clauses[%d]", f, k)
 		switch prev, dup := clauses[cl.ID]; {
 		case cl.ID == "":
-			ps.add(cf+".id", "required")
+			ps.Add(cf+".id", "required")
 		case !idForm.MatchString(cl.ID):
-			ps.add(cf+".id", "must be %s, got %q", idRule, cl.ID)
+			ps.Add(cf+".id", "must be %s, got %q", idRule, cl.ID)
 		case dup:
-			ps.add(cf+".id", "duplicate clause id %q (also %s)", cl.ID, prev)
+			ps.Add(cf+".id", "duplicate clause id %q (also %s)", cl.ID, prev)
 		default:
 			clauses[cl.ID] = cf
 		}
 		if cl.Instrument != "" && cl.Instrument != in.ID {
-			ps.add(cf+".instrument", "names instrument %q, but the clause is in %q", cl.Instrument, in.ID)
+			ps.Add(cf+".instrument", "names instrument %q, but the clause is in %q", cl.Instrument, in.ID)
 		}
 		if strings.TrimSpace(cl.Condition) == "" {
-			ps.add(cf+".condition", "required: a CEL expression that yields a bool")
+			ps.Add(cf+".condition", "required: a CEL expression that yields a bool")
 		}
 		if len(cl.Obligations) == 0 {
-			ps.add(cf+".obligations", "required: at least one guarantor's obligation")
+			ps.Add(cf+".obligations", "required: at least one guarantor's obligation")
 		}
 		for o, ob := range cl.Obligations {
 			of := fmt.Sprintf("%s.obligations[%d].guarantor", cf, o)
 			switch _, known := guarantors[ob.Guarantor]; {
 			case ob.Guarantor == "":
-				ps.add(of, "required")
+				ps.Add(of, "required")
 			case !known:
-				ps.add(of, "no guarantor %q in the registry", ob.Guarantor)
+				ps.Add(of, "no guarantor %q in the registry", ob.Guarantor)
 			case !slices.Contains(in.Signatories, ob.Guarantor):
-				ps.add(of, "%s is not a signatory of instrument %q (%s)", ob.Guarantor, in.ID, strings.Join(in.Signatories, ", "))
+				ps.Add(of, "%s is not a signatory of instrument %q (%s)", ob.Guarantor, in.ID, strings.Join(in.Signatories, ", "))
 			}
 		}
 	}
@@ -149,26 +149,26 @@ func guarantorProblems(g Guarantor) Problems {
 	switch g.Kind {
 	case Nation:
 		if !label.IsNationCode(g.Code) {
-			ps.add("code", "a nation's code is its ISO 3166-1 alpha-3 code, 3 capital letters such as FRA, got %q", g.Code)
+			ps.Add("code", "a nation's code is its ISO 3166-1 alpha-3 code, 3 capital letters such as FRA, got %q", g.Code)
 		}
 	case Organisation:
 		if !orgCode.MatchString(g.Code) {
-			ps.add("code", "an organisation's code is 2 to 8 capital letters such as EU or NATO, got %q", g.Code)
+			ps.Add("code", "an organisation's code is 2 to 8 capital letters such as EU or NATO, got %q", g.Code)
 		}
 	default:
 		if g.Code == "" {
-			ps.add("code", "required")
+			ps.Add("code", "required")
 		}
 	}
 	if strings.TrimSpace(g.Name) == "" {
-		ps.add("name", "required")
+		ps.Add("name", "required")
 	}
 	switch g.Kind {
 	case Nation, Organisation:
 	case "":
-		ps.add("kind", "required: %s or %s", Nation, Organisation)
+		ps.Add("kind", "required: %s or %s", Nation, Organisation)
 	default:
-		ps.add("kind", "must be %s or %s, got %q", Nation, Organisation, g.Kind)
+		ps.Add("kind", "must be %s or %s, got %q", Nation, Organisation, g.Kind)
 	}
 	return ps
 }
@@ -179,55 +179,55 @@ func instrumentProblems(in Instrument) Problems {
 	var ps Problems
 	checkID(&ps, "id", in.ID)
 	if strings.TrimSpace(in.Title) == "" {
-		ps.add("title", "required")
+		ps.Add("title", "required")
 	}
 	switch in.Kind {
 	case Bilateral:
 		if n := len(in.Signatories); n != 2 {
-			ps.add("signatories", "a bilateral instrument has 2 signatories, got %d", n)
+			ps.Add("signatories", "a bilateral instrument has 2 signatories, got %d", n)
 		}
 	case Multilateral:
 		if n := len(in.Signatories); n < 2 {
-			ps.add("signatories", "a multilateral instrument has at least 2 signatories, got %d", n)
+			ps.Add("signatories", "a multilateral instrument has at least 2 signatories, got %d", n)
 		}
 	case "":
-		ps.add("kind", "required: %s or %s", Bilateral, Multilateral)
+		ps.Add("kind", "required: %s or %s", Bilateral, Multilateral)
 	default:
-		ps.add("kind", "must be %s or %s, got %q", Bilateral, Multilateral, in.Kind)
+		ps.Add("kind", "must be %s or %s, got %q", Bilateral, Multilateral, in.Kind)
 	}
 	seen := map[string]int{}
 	for i, s := range in.Signatories {
 		f := fmt.Sprintf("signatories[%d]", i)
 		if !orgCode.MatchString(s) {
-			ps.add(f, "must be a guarantor's or a nation's code, 2 to 8 capital letters, got %q", s)
+			ps.Add(f, "must be a guarantor's or a nation's code, 2 to 8 capital letters, got %q", s)
 			continue
 		}
 		if j, dup := seen[s]; dup {
-			ps.add(f, "duplicate signatory %q (also signatories[%d])", s, j)
+			ps.Add(f, "duplicate signatory %q (also signatories[%d])", s, j)
 			continue
 		}
 		seen[s] = i
 	}
 	if in.Signed.IsZero() {
-		ps.add("signed", "required: a date such as 2024-01-12")
+		ps.Add("signed", "required: a date such as 2024-01-12")
 	}
 	if !in.InForceUntil.IsZero() && in.InForceUntil.Before(in.Effective()) {
 		from := "in_force_from"
 		if in.InForceFrom.IsZero() {
 			from = "signed"
 		}
-		ps.add("in_force_until", "%s is before %s %s", in.InForceUntil, from, in.Effective())
+		ps.Add("in_force_until", "%s is before %s %s", in.InForceUntil, from, in.Effective())
 	}
 	switch in.Binding {
 	case Legal, Political:
 	case "":
-		ps.add("binding", "required: %s or %s", Legal, Political)
+		ps.Add("binding", "required: %s or %s", Legal, Political)
 	default:
-		ps.add("binding", "must be %s or %s, got %q", Legal, Political, in.Binding)
+		ps.Add("binding", "must be %s or %s, got %q", Legal, Political, in.Binding)
 	}
 	if in.TextURL != "" {
 		if u, err := url.Parse(in.TextURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			ps.add("text_url", "must be an http or https URL, got %q", in.TextURL)
+			ps.Add("text_url", "must be an http or https URL, got %q", in.TextURL)
 		}
 	}
 	return ps
@@ -239,44 +239,44 @@ func commitmentProblems(c Commitment) Problems {
 	var ps Problems
 	checkID(&ps, "id", c.ID)
 	if c.Instrument == "" {
-		ps.add("instrument", "required: the id of an instrument")
+		ps.Add("instrument", "required: the id of an instrument")
 	}
 	if c.Guarantor == "" {
-		ps.add("guarantor", "required: the code of a guarantor")
+		ps.Add("guarantor", "required: the code of a guarantor")
 	}
 	switch {
 	case c.Category == "":
-		ps.add("category", "required: one of %s", categoryList())
+		ps.Add("category", "required: one of %s", categoryList())
 	case !c.Category.Known():
-		ps.add("category", "unknown category %q (want one of %s)", c.Category, categoryList())
+		ps.Add("category", "unknown category %q (want one of %s)", c.Category, categoryList())
 	}
 	checkAmount(&ps, "quantity", c.Quantity)
 	checkAmount(&ps, "value", c.Value)
 	if c.Currency != "" && !currencyCode.MatchString(c.Currency) {
-		ps.add("currency", "must be an ISO 4217 code, 3 capital letters such as EUR, got %q", c.Currency)
+		ps.Add("currency", "must be an ISO 4217 code, 3 capital letters such as EUR, got %q", c.Currency)
 	}
 	if c.Unit != "" && (strings.TrimSpace(c.Unit) != c.Unit || strings.ContainsAny(c.Unit, "\r\n")) {
-		ps.add("unit", "must be one line without leading or trailing spaces, got %q", c.Unit)
+		ps.Add("unit", "must be one line without leading or trailing spaces, got %q", c.Unit)
 	}
 	switch {
 	case c.Currency == "" && c.Unit == "":
-		ps.add("currency", "a commitment needs a currency (for a value) or a unit (for a quantity); it has neither")
+		ps.Add("currency", "a commitment needs a currency (for a value) or a unit (for a quantity); it has neither")
 	case c.Quantity != 0 && c.Unit == "":
-		ps.add("unit", "required with a quantity: what it counts, such as systems")
+		ps.Add("unit", "required with a quantity: what it counts, such as systems")
 	case c.Value != 0 && c.Currency == "":
-		ps.add("currency", "required with a value: an ISO 4217 code such as EUR")
+		ps.Add("currency", "required with a value: an ISO 4217 code such as EUR")
 	}
 	for i, d := range c.Due {
 		if d.IsZero() {
-			ps.add(fmt.Sprintf("due[%d]", i), "a date such as 2024-01-12, got nothing")
+			ps.Add(fmt.Sprintf("due[%d]", i), "a date such as 2024-01-12, got nothing")
 		}
 	}
 	committedOK := checkAmount(&ps, "committed", c.Committed)
 	if checkAmount(&ps, "allocated", c.Allocated) && committedOK && c.Allocated > c.Committed {
-		ps.add("allocated", "%s is more than committed %s", formatNumber(c.Allocated), formatNumber(c.Committed))
+		ps.Add("allocated", "%s is more than committed %s", formatNumber(c.Allocated), formatNumber(c.Committed))
 	}
 	for i, d := range c.Deliveries {
-		ps.under(fmt.Sprintf("deliveries[%d]", i), deliveryProblems(d))
+		ps.Under(fmt.Sprintf("deliveries[%d]", i), deliveryProblems(d))
 	}
 	checkCodes(&ps, "excluded_regions", c.ExcludedRegions, func(s string) string {
 		if s == "" || strings.TrimSpace(s) != s || strings.ContainsAny(s, ";\r\n") {
@@ -297,10 +297,10 @@ func commitmentProblems(c Commitment) Problems {
 func deliveryProblems(d Delivery) Problems {
 	var ps Problems
 	if d.Date.IsZero() {
-		ps.add("date", "required: every delivery is dated")
+		ps.Add("date", "required: every delivery is dated")
 	}
 	if !(d.Amount > 0) || math.IsInf(d.Amount, 0) {
-		ps.add("amount", "must be more than 0, got %s", formatNumber(d.Amount))
+		ps.Add("amount", "must be more than 0, got %s", formatNumber(d.Amount))
 	}
 	return ps
 }
@@ -309,9 +309,9 @@ func deliveryProblems(d Delivery) Problems {
 func checkID(ps *Problems, field, id string) {
 	switch {
 	case id == "":
-		ps.add(field, "required")
+		ps.Add(field, "required")
 	case !idForm.MatchString(id):
-		ps.add(field, "must be %s, got %q", idRule, id)
+		ps.Add(field, "must be %s, got %q", idRule, id)
 	}
 }
 
@@ -319,7 +319,7 @@ func checkID(ps *Problems, field, id string) {
 // whether it was fine.
 func checkAmount(ps *Problems, field string, v float64) bool {
 	if !(v >= 0) || math.IsInf(v, 0) {
-		ps.add(field, "must be 0 or more, got %s", formatNumber(v))
+		ps.Add(field, "must be 0 or more, got %s", formatNumber(v))
 		return false
 	}
 	return true
@@ -332,11 +332,11 @@ func checkCodes(ps *Problems, field string, codes []string, bad func(string) str
 	for i, s := range codes {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		if why := bad(s); why != "" {
-			ps.add(f, "%s", why)
+			ps.Add(f, "%s", why)
 			continue
 		}
 		if j, dup := seen[s]; dup {
-			ps.add(f, "duplicate %q (also %s[%d])", s, field, j)
+			ps.Add(f, "duplicate %q (also %s[%d])", s, field, j)
 			continue
 		}
 		seen[s] = i
@@ -378,7 +378,7 @@ func (r Registry) Inconsistencies() Problems {
 	var ps Problems
 	for i, c := range r.Commitments {
 		for _, s := range Inconsistencies(c) {
-			ps.add(fmt.Sprintf("commitments[%d].deliveries", i), "%s", s)
+			ps.Add(fmt.Sprintf("commitments[%d].deliveries", i), "%s", s)
 		}
 	}
 	return ps

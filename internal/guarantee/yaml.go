@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/guarantor-project/guarantor/internal/problem"
 )
 
 // ParseYAML decodes a registry written in YAML or JSON and validates it.
@@ -93,17 +95,17 @@ func checkJSON(ps *Problems, v any, t reflect.Type, path string) {
 	case pt.Implements(jsonUnmarshaler):
 		raw, _ := json.Marshal(v)
 		if err := reflect.New(t).Interface().(json.Unmarshaler).UnmarshalJSON(raw); err != nil {
-			ps.add(path, "%v", err)
+			ps.Add(path, "%v", err)
 		}
 		return
 	case pt.Implements(textUnmarshaler):
 		s, ok := v.(string)
 		if !ok {
-			ps.add(path, "want a string, got %s", describe(v))
+			ps.Add(path, "want a string, got %s", describe(v))
 			return
 		}
 		if err := reflect.New(t).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
-			ps.add(path, "%v", err)
+			ps.Add(path, "%v", err)
 		}
 		return
 	}
@@ -113,7 +115,7 @@ func checkJSON(ps *Problems, v any, t reflect.Type, path string) {
 	case reflect.Struct:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			ps.add(path, "want an object, got %s", describe(v))
+			ps.Add(path, "want an object, got %s", describe(v))
 			return
 		}
 		fields := map[string]reflect.Type{}
@@ -123,10 +125,10 @@ func checkJSON(ps *Problems, v any, t reflect.Type, path string) {
 			}
 		}
 		for _, k := range slices.Sorted(maps.Keys(obj)) {
-			p := join(path, k)
+			p := problem.Join(path, k)
 			ft, ok := fields[k]
 			if !ok {
-				ps.add(p, "unknown field")
+				ps.Add(p, "unknown field")
 				continue
 			}
 			checkJSON(ps, obj[k], ft, p)
@@ -134,7 +136,7 @@ func checkJSON(ps *Problems, v any, t reflect.Type, path string) {
 	case reflect.Slice, reflect.Array:
 		list, ok := v.([]any)
 		if !ok {
-			ps.add(path, "want a list, got %s", describe(v))
+			ps.Add(path, "want a list, got %s", describe(v))
 			return
 		}
 		for i, e := range list {
@@ -143,29 +145,29 @@ func checkJSON(ps *Problems, v any, t reflect.Type, path string) {
 	case reflect.Map:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			ps.add(path, "want an object, got %s", describe(v))
+			ps.Add(path, "want an object, got %s", describe(v))
 			return
 		}
 		for _, k := range slices.Sorted(maps.Keys(obj)) {
-			checkJSON(ps, obj[k], t.Elem(), join(path, k))
+			checkJSON(ps, obj[k], t.Elem(), problem.Join(path, k))
 		}
 	case reflect.String:
 		if _, ok := v.(string); !ok {
-			ps.add(path, "want a string, got %s (quote it)", describe(v))
+			ps.Add(path, "want a string, got %s (quote it)", describe(v))
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			ps.add(path, "want true or false, got %s", describe(v))
+			ps.Add(path, "want true or false, got %s", describe(v))
 		}
 	case reflect.Float32, reflect.Float64:
 		if _, ok := v.(float64); !ok {
-			ps.add(path, "want a number, got %s", describe(v))
+			ps.Add(path, "want a number, got %s", describe(v))
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		f, ok := v.(float64)
 		if !ok || f != float64(int64(f)) {
-			ps.add(path, "want a whole number, got %s", describe(v))
+			ps.Add(path, "want a whole number, got %s", describe(v))
 		}
 	}
 }

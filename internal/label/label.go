@@ -5,6 +5,8 @@ package label
 import (
 	"slices"
 	"strings"
+
+	"github.com/guarantor-project/guarantor/internal/problem"
 )
 
 // Classification is the protective marking of a record.
@@ -33,10 +35,7 @@ type Label struct {
 func PublicLabel() Label { return Label{Classification: Public} }
 
 // Problem is one thing wrong with a label: the field and the reason.
-type Problem struct {
-	Field  string
-	Reason string
-}
+type Problem = problem.Problem
 
 // Normalize returns l with its nations sorted, so that equal labels have
 // equal canonical bytes.

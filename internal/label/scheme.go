@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/guarantor-project/guarantor/internal/problem"
 )
 
 // Scheme is a classification scheme as data: the levels a deployment uses,
@@ -55,24 +57,24 @@ func ParseScheme(data []byte) (Scheme, error) {
 func (s Scheme) Validate() error {
 	var ps Problems
 	if len(s.Levels) == 0 {
-		ps = append(ps, Problem{"levels", "a scheme needs at least one classification level"})
+		ps = append(ps, Problem{Field: "levels", Reason: "a scheme needs at least one classification level"})
 	}
 	seen := map[Classification]bool{}
 	for i, c := range s.Levels {
 		field := fmt.Sprintf("levels[%d]", i)
 		switch {
 		case !validLevelName(string(c)):
-			ps = append(ps, Problem{field, fmt.Sprintf("%q is not a level name (upper-case letters, underscores and single spaces between words)", c)})
+			ps = append(ps, Problem{Field: field, Reason: fmt.Sprintf("%q is not a level name (upper-case letters, underscores and single spaces between words)", c)})
 		case seen[c]:
-			ps = append(ps, Problem{field, fmt.Sprintf("%s is listed twice", c)})
+			ps = append(ps, Problem{Field: field, Reason: fmt.Sprintf("%s is listed twice", c)})
 		}
 		seen[c] = true
 	}
 	if s.Public != "" && len(s.Levels) > 0 && s.Public != s.Levels[0] {
 		if slices.Contains(s.Levels, s.Public) {
-			ps = append(ps, Problem{"public", fmt.Sprintf("the public level %s must be the first (least protected) level, which is %s", s.Public, s.Levels[0])})
+			ps = append(ps, Problem{Field: "public", Reason: fmt.Sprintf("the public level %s must be the first (least protected) level, which is %s", s.Public, s.Levels[0])})
 		} else {
-			ps = append(ps, Problem{"public", fmt.Sprintf("the public level %s is not one of the levels", s.Public)})
+			ps = append(ps, Problem{Field: "public", Reason: fmt.Sprintf("the public level %s is not one of the levels", s.Public)})
 		}
 	}
 	if len(ps) > 0 {
@@ -137,26 +139,26 @@ func (s Scheme) IsPublic(c Classification) bool {
 func (s Scheme) Check(l Label) []Problem {
 	var out []Problem
 	if !slices.Contains(s.Levels, l.Classification) {
-		out = append(out, Problem{"classification", fmt.Sprintf("unknown classification %q (want one of %s)", l.Classification, joinLevels(s.Levels))})
+		out = append(out, Problem{Field: "classification", Reason: fmt.Sprintf("unknown classification %q (want one of %s)", l.Classification, joinLevels(s.Levels))})
 		return out
 	}
 	if s.IsPublic(l.Classification) {
 		if len(l.RelTo) > 0 {
-			out = append(out, Problem{"rel_to", fmt.Sprintf("a %s record is released to everyone; rel_to must be empty", l.Classification)})
+			out = append(out, Problem{Field: "rel_to", Reason: fmt.Sprintf("a %s record is released to everyone; rel_to must be empty", l.Classification)})
 		}
 		return out
 	}
 	if len(l.RelTo) == 0 {
-		out = append(out, Problem{"rel_to", fmt.Sprintf("a %s record must name at least one nation it is released to", l.Classification)})
+		out = append(out, Problem{Field: "rel_to", Reason: fmt.Sprintf("a %s record must name at least one nation it is released to", l.Classification)})
 	}
 	seen := map[string]bool{}
 	for i, n := range l.RelTo {
 		if !IsNationCode(n) {
-			out = append(out, Problem{fmt.Sprintf("rel_to[%d]", i), fmt.Sprintf("%q is not an ISO 3166-1 alpha-3 code (three capital letters)", n)})
+			out = append(out, Problem{Field: fmt.Sprintf("rel_to[%d]", i), Reason: fmt.Sprintf("%q is not an ISO 3166-1 alpha-3 code (three capital letters)", n)})
 			continue
 		}
 		if seen[n] {
-			out = append(out, Problem{fmt.Sprintf("rel_to[%d]", i), fmt.Sprintf("%s is listed twice", n)})
+			out = append(out, Problem{Field: fmt.Sprintf("rel_to[%d]", i), Reason: fmt.Sprintf("%s is listed twice", n)})
 		}
 		seen[n] = true
 	}
@@ -209,31 +211,7 @@ func MostRestrictive(s Scheme, labels ...Label) (Label, error) {
 
 // Problems is every problem found, in order. It is the error that
 // Scheme.Validate wraps, and lets a caller turn Check's result into one.
-type Problems []Problem
-
-// Error returns the one problem, or a count and one problem a line; each
-// problem reads "field: reason".
-func (ps Problems) Error() string {
-	one := func(p Problem) string {
-		if p.Field == "" {
-			return p.Reason
-		}
-		return p.Field + ": " + p.Reason
-	}
-	switch len(ps) {
-	case 0:
-		return "no problems"
-	case 1:
-		return one(ps[0])
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d problems:", len(ps))
-	for _, p := range ps {
-		b.WriteString("\n\t")
-		b.WriteString(one(p))
-	}
-	return b.String()
-}
+type Problems = problem.List
 
 func joinLevels(levels []Classification) string {
 	parts := make([]string, len(levels))

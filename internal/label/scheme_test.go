@@ -261,20 +261,3 @@ func TestMostRestrictive(t *testing.T) {
 		})
 	}
 }
-
-func TestProblemsError(t *testing.T) {
-	tests := []struct {
-		ps   Problems
-		want string
-	}{
-		{nil, "no problems"},
-		{Problems{{"levels", "empty"}}, "levels: empty"},
-		{Problems{{"", "bad"}}, "bad"},
-		{Problems{{"a", "x"}, {"b", "y"}}, "2 problems:\n\ta: x\n\tb: y"},
-	}
-	for _, tc := range tests {
-		if got := tc.ps.Error(); got != tc.want {
-			t.Errorf("Error() = %q, want %q", got, tc.want)
-		}
-	}
-}

@@ -12,6 +12,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/guarantor-project/guarantor/internal/label"
+	"github.com/guarantor-project/guarantor/internal/problem"
 )
 
 // Feature is the wire form of an observation: a GeoJSON Feature whose
@@ -47,12 +48,7 @@ type Properties struct {
 
 // FieldError says what is wrong with one field of an observation. Field is
 // a path into the Feature, such as "properties.source.grading".
-type FieldError struct {
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
-}
-
-func (e FieldError) Error() string { return e.Field + ": " + e.Reason }
+type FieldError = problem.Problem
 
 // Decode parses one GeoJSON Feature and checks it against the rules in c.
 // It returns the observation, or every problem it found. Unknown members,

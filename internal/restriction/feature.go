@@ -55,7 +55,7 @@ func Parse(data []byte, scheme label.Scheme) (Restriction, error) {
 	r, ps := fromFeature(f)
 	decoded := ps
 	for _, p := range check(r, scheme) {
-		if !decoded.has(p.Field) {
+		if !decoded.Has(p.Field) {
 			ps = append(ps, p)
 		}
 	}
@@ -87,32 +87,32 @@ func fromFeature(f feature) (Restriction, Problems) {
 	var ps Problems
 	var r Restriction
 	if f.Type != "Feature" {
-		ps.add("type", "must be \"Feature\", got %q", f.Type)
+		ps.Add("type", "must be \"Feature\", got %q", f.Type)
 	}
 	if f.ID == nil {
-		ps.add("id", "required: a client-supplied string id, so that retries are safe")
+		ps.Add("id", "required: a client-supplied string id, so that retries are safe")
 	} else {
 		r.ID = *f.ID
 	}
 	switch g := f.Geometry; {
 	case g == nil:
-		ps.add("geometry", "required: a GeoJSON Point")
+		ps.Add("geometry", "required: a GeoJSON Point")
 	case g.Type != "Point":
-		ps.add("geometry.type", "must be \"Point\", got %q", g.Type)
+		ps.Add("geometry.type", "must be \"Point\", got %q", g.Type)
 	case len(g.Coordinates) != 2:
-		ps.add("geometry.coordinates", "must be [longitude, latitude], got %d numbers", len(g.Coordinates))
+		ps.Add("geometry.coordinates", "must be [longitude, latitude], got %d numbers", len(g.Coordinates))
 	default:
 		r.Position = geo.LonLat{Lon: g.Coordinates[0], Lat: g.Coordinates[1]}
 	}
 	p := f.Properties
 	if p == nil {
-		ps.add("properties", "required")
+		ps.Add("properties", "required")
 		return r, ps
 	}
 	if p.Time == "" {
-		ps.add("properties.time", "required: an RFC 3339 time")
+		ps.Add("properties.time", "required: an RFC 3339 time")
 	} else if t, err := time.Parse(time.RFC3339Nano, p.Time); err != nil {
-		ps.add("properties.time", "not an RFC 3339 time: %q", p.Time)
+		ps.Add("properties.time", "not an RFC 3339 time: %q", p.Time)
 	} else {
 		r.Time = t.UTC()
 	}
@@ -122,25 +122,25 @@ func fromFeature(f feature) (Restriction, Problems) {
 		r.Denied = true
 	case OutcomeDelayed:
 	case "":
-		ps.add("properties.outcome", "required: %q or %q", OutcomeDenied, OutcomeDelayed)
+		ps.Add("properties.outcome", "required: %q or %q", OutcomeDenied, OutcomeDelayed)
 	default:
-		ps.add("properties.outcome", "unknown outcome %q (want %q or %q)", p.Outcome, OutcomeDenied, OutcomeDelayed)
+		ps.Add("properties.outcome", "unknown outcome %q (want %q or %q)", p.Outcome, OutcomeDenied, OutcomeDelayed)
 	}
 	if v := p.DelayS; v != nil {
 		// Checked before the conversion, which would overflow.
 		if !(*v >= 0 && *v <= MaxDelay.Seconds()) {
-			ps.add("properties.delay_s", "must be between 0 and %g seconds, got %g", MaxDelay.Seconds(), *v)
+			ps.Add("properties.delay_s", "must be between 0 and %g seconds, got %g", MaxDelay.Seconds(), *v)
 		} else {
 			r.Delay = time.Duration(math.Round(*v * 1e9))
 		}
 	}
 	if p.PatrolSize == nil {
-		ps.add("properties.patrol_size", "required: how many monitors the patrol had")
+		ps.Add("properties.patrol_size", "required: how many monitors the patrol had")
 	} else {
 		r.PatrolSize = *p.PatrolSize
 	}
 	if p.Releasability == nil {
-		ps.add("properties.releasability", "required: {\"classification\":\"PUBLIC\"} or a classification with rel_to nations")
+		ps.Add("properties.releasability", "required: {\"classification\":\"PUBLIC\"} or a classification with rel_to nations")
 	} else {
 		r.Label = p.Releasability.Normalize()
 	}

@@ -6,7 +6,6 @@ package restriction
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"regexp"
 	"slices"
@@ -17,6 +16,7 @@ import (
 	"github.com/guarantor-project/guarantor/internal/geo"
 	"github.com/guarantor-project/guarantor/internal/label"
 	"github.com/guarantor-project/guarantor/internal/observe"
+	"github.com/guarantor-project/guarantor/internal/problem"
 )
 
 // Restriction is one restriction of the monitors' access, as a patrol
@@ -83,34 +83,7 @@ func IsPartyCode(s string) bool { return partyCode.MatchString(s) }
 // Problems is every problem found with a restriction, each naming the
 // field at fault by its path in the Feature ("properties.delay_s"). It is
 // the error Parse, Decode and Check return.
-type Problems []observe.FieldError
-
-// Error returns the one problem, or a count and one problem a line.
-func (ps Problems) Error() string {
-	switch len(ps) {
-	case 0:
-		return "no problems"
-	case 1:
-		return ps[0].Error()
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d problems:", len(ps))
-	for _, p := range ps {
-		b.WriteString("\n\t")
-		b.WriteString(p.Error())
-	}
-	return b.String()
-}
-
-// add appends a problem with a formatted reason.
-func (ps *Problems) add(field, format string, args ...any) {
-	*ps = append(*ps, observe.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
-}
-
-// has reports whether a problem names field.
-func (ps Problems) has(field string) bool {
-	return slices.ContainsFunc(ps, func(p observe.FieldError) bool { return p.Field == field })
-}
+type Problems = problem.List
 
 // Check returns every problem with r under the classification scheme (the
 // zero value means label.DefaultScheme) as Problems, or nil when there is
@@ -126,57 +99,57 @@ func check(r Restriction, scheme label.Scheme) Problems {
 	var ps Problems
 	switch {
 	case r.ID == "":
-		ps.add("id", "required: a client-supplied string id, so that retries are safe")
+		ps.Add("id", "required: a client-supplied string id, so that retries are safe")
 	case len(r.ID) > MaxIDLen:
-		ps.add("id", "longer than %d bytes", MaxIDLen)
+		ps.Add("id", "longer than %d bytes", MaxIDLen)
 	case !printable(r.ID):
-		ps.add("id", "must be printable UTF-8, without control characters")
+		ps.Add("id", "must be printable UTF-8, without control characters")
 	}
 	switch {
 	case r.Time.IsZero():
-		ps.add("properties.time", "required: an RFC 3339 time")
+		ps.Add("properties.time", "required: an RFC 3339 time")
 	case r.Time.Before(minTime):
-		ps.add("properties.time", "%s is before 1990", r.Time.Format(time.RFC3339))
+		ps.Add("properties.time", "%s is before 1990", r.Time.Format(time.RFC3339))
 	case !r.Time.Before(maxTime):
-		ps.add("properties.time", "%s is after 2199", r.Time.Format(time.RFC3339))
+		ps.Add("properties.time", "%s is after 2199", r.Time.Format(time.RFC3339))
 	}
 	if p := r.Position; !finite(p.Lon) || p.Lon < -180 || p.Lon > 180 {
-		ps.add("geometry.coordinates", "longitude %g is outside WGS84 (-180 to 180)", p.Lon)
+		ps.Add("geometry.coordinates", "longitude %g is outside WGS84 (-180 to 180)", p.Lon)
 	}
 	if p := r.Position; !finite(p.Lat) || p.Lat < -90 || p.Lat > 90 {
-		ps.add("geometry.coordinates", "latitude %g is outside WGS84 (-90 to 90)", p.Lat)
+		ps.Add("geometry.coordinates", "latitude %g is outside WGS84 (-90 to 90)", p.Lat)
 	}
 	switch {
 	case len(r.Checkpoint) > MaxCheckpointLen:
-		ps.add("properties.checkpoint", "longer than %d bytes", MaxCheckpointLen)
+		ps.Add("properties.checkpoint", "longer than %d bytes", MaxCheckpointLen)
 	case !printable(r.Checkpoint):
-		ps.add("properties.checkpoint", "must be printable UTF-8, without control characters")
+		ps.Add("properties.checkpoint", "must be printable UTF-8, without control characters")
 	}
 	if r.Party != "" && !IsPartyCode(r.Party) {
-		ps.add("properties.party", "%q is not a party code: want the code the terms give the party (1 to 8 capital letters or digits), or no party when it is not known", r.Party)
+		ps.Add("properties.party", "%q is not a party code: want the code the terms give the party (1 to 8 capital letters or digits), or no party when it is not known", r.Party)
 	}
 	switch {
 	case r.Delay < 0 || r.Delay > MaxDelay:
-		ps.add("properties.delay_s", "must be between 0 and %g seconds, got %g", MaxDelay.Seconds(), r.Delay.Seconds())
+		ps.Add("properties.delay_s", "must be between 0 and %g seconds, got %g", MaxDelay.Seconds(), r.Delay.Seconds())
 	case !r.Denied && r.Delay == 0:
-		ps.add("properties.delay_s", "required for a delayed patrol: how long it was held, more than 0 seconds")
+		ps.Add("properties.delay_s", "required for a delayed patrol: how long it was held, more than 0 seconds")
 	}
 	if r.PatrolSize < 1 || r.PatrolSize > MaxPatrolSize {
-		ps.add("properties.patrol_size", "must be between 1 and %d monitors, got %d", MaxPatrolSize, r.PatrolSize)
+		ps.Add("properties.patrol_size", "must be between 1 and %d monitors, got %d", MaxPatrolSize, r.PatrolSize)
 	}
 	for _, text := range []struct{ field, value string }{{"properties.reason", r.Reason}, {"properties.notes", r.Notes}} {
 		switch {
 		case len(text.value) > MaxTextLen:
-			ps.add(text.field, "longer than %d bytes", MaxTextLen)
+			ps.Add(text.field, "longer than %d bytes", MaxTextLen)
 		case !utf8.ValidString(text.value):
-			ps.add(text.field, "must be valid UTF-8")
+			ps.Add(text.field, "must be valid UTF-8")
 		}
 	}
 	if len(scheme.Levels) == 0 {
 		scheme = label.DefaultScheme()
 	}
 	for _, p := range scheme.Check(r.Label) {
-		ps.add("properties.releasability."+p.Field, "%s", p.Reason)
+		ps.Add("properties.releasability."+p.Field, "%s", p.Reason)
 	}
 	return ps
 }

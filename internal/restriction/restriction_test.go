@@ -247,11 +247,11 @@ func TestProblemsError(t *testing.T) {
 	if ps.Error() != "no problems" {
 		t.Errorf("no problems: %q", ps.Error())
 	}
-	ps.add("id", "required")
+	ps.Add("id", "required")
 	if ps.Error() != "id: required" {
 		t.Errorf("one problem: %q", ps.Error())
 	}
-	ps.add("properties.party", "not a code")
+	ps.Add("properties.party", "not a code")
 	if want := "2 problems:\n\tid: required\n\tproperties.party: not a code"; ps.Error() != want {
 		t.Errorf("two problems: %q, want %q", ps.Error(), want)
 	}

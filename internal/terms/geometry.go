@@ -30,15 +30,15 @@ func (g Geometry) decode(field string) ([][]geo.LonLat, Problems) {
 	var ps Problems
 	coords := field + ".coordinates"
 	if g.Coordinates == nil {
-		ps.add(coords, "required")
+		ps.Add(coords, "required")
 	}
 	switch g.Type {
 	case LineString, MultiLineString:
 	case "":
-		ps.add(field+".type", "required: %s or %s", LineString, MultiLineString)
+		ps.Add(field+".type", "required: %s or %s", LineString, MultiLineString)
 		return nil, ps
 	default:
-		ps.add(field+".type", "unknown geometry type %q (want %s or %s)", g.Type, LineString, MultiLineString)
+		ps.Add(field+".type", "unknown geometry type %q (want %s or %s)", g.Type, LineString, MultiLineString)
 		return nil, ps
 	}
 	if len(ps) > 0 {
@@ -46,7 +46,7 @@ func (g Geometry) decode(field string) ([][]geo.LonLat, Problems) {
 	}
 	raw, err := json.Marshal(g.Coordinates)
 	if err != nil {
-		ps.add(coords, "not JSON coordinates: %v", err)
+		ps.Add(coords, "not JSON coordinates: %v", err)
 		return nil, ps
 	}
 	if g.Type == LineString {
@@ -55,11 +55,11 @@ func (g Geometry) decode(field string) ([][]geo.LonLat, Problems) {
 	}
 	var parts []json.RawMessage
 	if err := json.Unmarshal(raw, &parts); err != nil {
-		ps.add(coords, "want a list of lines, each a list of [longitude, latitude], got %s", excerpt(raw))
+		ps.Add(coords, "want a list of lines, each a list of [longitude, latitude], got %s", excerpt(raw))
 		return nil, ps
 	}
 	if len(parts) == 0 {
-		ps.add(coords, "a %s needs at least one line", MultiLineString)
+		ps.Add(coords, "a %s needs at least one line", MultiLineString)
 	}
 	lines := make([][]geo.LonLat, len(parts))
 	for i, part := range parts {
@@ -72,7 +72,7 @@ func (g Geometry) decode(field string) ([][]geo.LonLat, Problems) {
 func decodeLine(raw json.RawMessage, field string, ps *Problems) []geo.LonLat {
 	var positions []json.RawMessage
 	if err := json.Unmarshal(raw, &positions); err != nil {
-		ps.add(field, "want a list of [longitude, latitude], got %s", excerpt(raw))
+		ps.Add(field, "want a list of [longitude, latitude], got %s", excerpt(raw))
 		return nil
 	}
 	line := make([]geo.LonLat, 0, len(positions))
@@ -88,7 +88,7 @@ func decodeLine(raw json.RawMessage, field string, ps *Problems) []geo.LonLat {
 				continue
 			}
 		}
-		ps.add(fmt.Sprintf("%s[%d]", field, i), "want a position [longitude, latitude], got %s", excerpt(pos))
+		ps.Add(fmt.Sprintf("%s[%d]", field, i), "want a position [longitude, latitude], got %s", excerpt(pos))
 	}
 	return line
 }

@@ -24,15 +24,15 @@ const maxCrossings = 10
 func (t Terms) Validate() error {
 	var ps Problems
 	if strings.TrimSpace(t.ID) == "" {
-		ps.add("id", "required")
+		ps.Add("id", "required")
 	}
 	if t.EffectiveFrom.IsZero() {
-		ps.add("effective_from", "required: an RFC 3339 time such as 2026-11-21T00:00:00Z")
+		ps.Add("effective_from", "required: an RFC 3339 time such as 2026-11-21T00:00:00Z")
 	}
 	t.validateParties(&ps)
 	t.validateContactLine(&ps)
 	if w := t.BufferZone.HalfWidthM; !(w > 0) || math.IsInf(w, 0) {
-		ps.add("buffer_zone.half_width_m", "must be positive, got %g", w)
+		ps.Add("buffer_zone.half_width_m", "must be positive, got %g", w)
 	}
 	t.validateWeaponClasses(&ps)
 	t.validateClauses(&ps)
@@ -51,9 +51,9 @@ func checkKey(ps *Problems, seen map[string]int, list string, i int, field, what
 	f := fmt.Sprintf("%s[%d].%s", list, i, field)
 	switch j, dup := seen[key]; {
 	case bad != "":
-		ps.add(f, "%s", bad)
+		ps.Add(f, "%s", bad)
 	case dup:
-		ps.add(f, "duplicate %s %q (also %s[%d])", what, key, list, j)
+		ps.Add(f, "duplicate %s %q (also %s[%d])", what, key, list, j)
 	default:
 		seen[key] = i
 	}
@@ -73,9 +73,9 @@ func (t Terms) validateParties(ps *Problems) {
 		case Left, Right:
 			bySide[p.Side] = append(bySide[p.Side], p.Code)
 		case "":
-			ps.add(f+".side", "required: %s or %s", Left, Right)
+			ps.Add(f+".side", "required: %s or %s", Left, Right)
 		default:
-			ps.add(f+".side", "must be %s or %s, got %q", Left, Right, p.Side)
+			ps.Add(f+".side", "must be %s or %s, got %q", Left, Right, p.Side)
 		}
 	}
 	if len(bySide[Left])+len(bySide[Right]) < len(t.Parties) {
@@ -84,9 +84,9 @@ func (t Terms) validateParties(ps *Problems) {
 	for _, s := range []Side{Left, Right} {
 		switch n := len(bySide[s]); {
 		case n == 0:
-			ps.add("parties", "missing party: no party on the %s side", s)
+			ps.Add("parties", "missing party: no party on the %s side", s)
 		case n > 1:
-			ps.add("parties", "parties %s are all on the %s side; each side has one party", strings.Join(bySide[s], ", "), s)
+			ps.Add("parties", "parties %s are all on the %s side; each side has one party", strings.Join(bySide[s], ", "), s)
 		}
 	}
 }
@@ -104,21 +104,21 @@ func (t Terms) validateContactLine(ps *Problems) {
 			f = fmt.Sprintf("%s[%d]", f, li)
 		}
 		if len(line) < 2 {
-			ps.add(f, "a line needs at least 2 points, got %d", len(line))
+			ps.Add(f, "a line needs at least 2 points, got %d", len(line))
 			clean = false
 		}
 		for i, p := range line {
 			pf := fmt.Sprintf("%s[%d]", f, i)
 			if !(p.Lon >= -180 && p.Lon <= 180) {
-				ps.add(pf, "longitude %g is outside WGS84 (-180 to 180)", p.Lon)
+				ps.Add(pf, "longitude %g is outside WGS84 (-180 to 180)", p.Lon)
 				clean = false
 			}
 			if !(p.Lat >= -90 && p.Lat <= 90) {
-				ps.add(pf, "latitude %g is outside WGS84 (-90 to 90)", p.Lat)
+				ps.Add(pf, "latitude %g is outside WGS84 (-90 to 90)", p.Lat)
 				clean = false
 			}
 			if i > 0 && p.Valid() && line[i-1].Valid() && geo.Distance(line[i-1], p) == 0 {
-				ps.add(pf, "is the same place as the point before it")
+				ps.Add(pf, "is the same place as the point before it")
 				clean = false
 			}
 		}
@@ -129,7 +129,7 @@ func (t Terms) validateContactLine(ps *Problems) {
 	crossings := geo.SelfIntersections(lines...)
 	for i, c := range crossings {
 		if i == maxCrossings {
-			ps.add("contact_line", "%d more self-intersections", len(crossings)-maxCrossings)
+			ps.Add("contact_line", "%d more self-intersections", len(crossings)-maxCrossings)
 			break
 		}
 		how := "cross"
@@ -137,9 +137,9 @@ func (t Terms) validateContactLine(ps *Problems) {
 			how = "touch"
 		}
 		if t.ContactLine.Type == MultiLineString {
-			ps.add("contact_line", "coordinates[%d] segment %d and coordinates[%d] segment %d %s (self-intersecting)", c.A.Line, c.A.Segment, c.B.Line, c.B.Segment, how)
+			ps.Add("contact_line", "coordinates[%d] segment %d and coordinates[%d] segment %d %s (self-intersecting)", c.A.Line, c.A.Segment, c.B.Line, c.B.Segment, how)
 		} else {
-			ps.add("contact_line", "segments %d and %d %s (self-intersecting)", c.A.Segment, c.B.Segment, how)
+			ps.Add("contact_line", "segments %d and %d %s (self-intersecting)", c.A.Segment, c.B.Segment, how)
 		}
 	}
 }
@@ -154,7 +154,7 @@ func (t Terms) validateWeaponClasses(ps *Problems) {
 		}
 		checkKey(ps, seen, "weapon_classes", i, "code", "weapon class code", w.Code, bad)
 		if !(w.WithdrawalM > 0) || math.IsInf(w.WithdrawalM, 0) {
-			ps.add(f+".withdrawal_m", "must be positive, got %g", w.WithdrawalM)
+			ps.Add(f+".withdrawal_m", "must be positive, got %g", w.WithdrawalM)
 		}
 	}
 }
@@ -170,12 +170,12 @@ func (t Terms) validateClauses(ps *Problems) {
 		checkKey(ps, seen, "clauses", i, "id", "clause id", c.ID, bad)
 		for j, z := range c.Zones {
 			if p, ok := t.checkZone(z); !ok {
-				ps.add(fmt.Sprintf("%s.zones[%d]", f, j), "%s", p)
+				ps.Add(fmt.Sprintf("%s.zones[%d]", f, j), "%s", p)
 			}
 		}
 		for j, v := range c.Forbids {
 			if !slices.Contains(t.violationTypes(), v) {
-				ps.add(fmt.Sprintf("%s.forbids[%d]", f, j), "unknown violation type %q (built in: %s; or the type of one of the rules)", v, strings.Join(ViolationTypes, ", "))
+				ps.Add(fmt.Sprintf("%s.forbids[%d]", f, j), "unknown violation type %q (built in: %s; or the type of one of the rules)", v, strings.Join(ViolationTypes, ", "))
 			}
 		}
 	}
@@ -202,16 +202,16 @@ func (t Terms) validateRules(ps *Problems) {
 		}
 		checkKey(ps, seen, "rules", i, "id", "rule id", r.ID, bad)
 		if !classCode.MatchString(r.Type) {
-			ps.add(f+".type", "must be lower-case letters, digits and _, got %q", r.Type)
+			ps.Add(f+".type", "must be lower-case letters, digits and _, got %q", r.Type)
 		}
 		if !slices.Contains(Severities, r.Severity) {
-			ps.add(f+".severity", "must be one of %s, got %q", strings.Join(Severities, ", "), r.Severity)
+			ps.Add(f+".severity", "must be one of %s, got %q", strings.Join(Severities, ", "), r.Severity)
 		}
 		if strings.TrimSpace(r.Condition) == "" {
-			ps.add(f+".condition", "required: a CEL expression that yields a bool")
+			ps.Add(f+".condition", "required: a CEL expression that yields a bool")
 		}
 		if !slices.ContainsFunc(t.Clauses, func(c Clause) bool { return c.ID == r.Clause }) {
-			ps.add(f+".clause", "no clause has the id %q", r.Clause)
+			ps.Add(f+".clause", "no clause has the id %q", r.Clause)
 		}
 	}
 }
@@ -299,20 +299,20 @@ func (t Terms) validateRegions(ps *Problems) {
 		if cs := geo.SelfIntersections(closed...); len(cs) > 0 {
 			for n, c := range cs {
 				if n == maxCrossings {
-					ps.add(f, "%d more self-intersections", len(cs)-maxCrossings)
+					ps.Add(f, "%d more self-intersections", len(cs)-maxCrossings)
 					break
 				}
 				how := "cross"
 				if c.Touch {
 					how = "touch"
 				}
-				ps.add(f, "%s segment %d and %s segment %d %s (self-intersecting)",
+				ps.Add(f, "%s segment %d and %s segment %d %s (self-intersecting)",
 					strings.TrimPrefix(names[c.A.Line], f+"."), c.A.Segment, strings.TrimPrefix(names[c.B.Line], f+"."), c.B.Segment, how)
 			}
 			continue
 		}
 		if _, err := geo.NewArea(rings...); err != nil {
-			ps.add(f, "%s", strings.TrimPrefix(err.Error(), "geo: "))
+			ps.Add(f, "%s", strings.TrimPrefix(err.Error(), "geo: "))
 		}
 	}
 }
@@ -325,21 +325,21 @@ func checkRing(ps *Problems, field string, ring []geo.LonLat) bool {
 	for i, p := range ring {
 		pf := fmt.Sprintf("%s[%d]", field, i)
 		if !(p.Lon >= -180 && p.Lon <= 180) {
-			ps.add(pf, "longitude %g is outside WGS84 (-180 to 180)", p.Lon)
+			ps.Add(pf, "longitude %g is outside WGS84 (-180 to 180)", p.Lon)
 			clean = false
 		}
 		if !(p.Lat >= -90 && p.Lat <= 90) {
-			ps.add(pf, "latitude %g is outside WGS84 (-90 to 90)", p.Lat)
+			ps.Add(pf, "latitude %g is outside WGS84 (-90 to 90)", p.Lat)
 			clean = false
 		}
 		if i > 0 && p.Valid() && ring[i-1].Valid() && geo.Distance(ring[i-1], p) == 0 {
-			ps.add(pf, "is the same place as the point before it")
+			ps.Add(pf, "is the same place as the point before it")
 			clean = false
 		}
 		distinct[p] = true
 	}
 	if clean && len(distinct) < 3 {
-		ps.add(field, "a ring needs at least 3 distinct points, got %d", len(distinct))
+		ps.Add(field, "a ring needs at least 3 distinct points, got %d", len(distinct))
 		clean = false
 	}
 	return clean
@@ -371,15 +371,15 @@ func (g Geometry) decodePolygons(field string) ([][][]geo.LonLat, Problems) {
 	var ps Problems
 	coords := field + ".coordinates"
 	if g.Coordinates == nil {
-		ps.add(coords, "required")
+		ps.Add(coords, "required")
 	}
 	switch g.Type {
 	case Polygon, MultiPolygon:
 	case "":
-		ps.add(field+".type", "required: %s or %s", Polygon, MultiPolygon)
+		ps.Add(field+".type", "required: %s or %s", Polygon, MultiPolygon)
 		return nil, ps
 	default:
-		ps.add(field+".type", "unknown geometry type %q (want %s or %s)", g.Type, Polygon, MultiPolygon)
+		ps.Add(field+".type", "unknown geometry type %q (want %s or %s)", g.Type, Polygon, MultiPolygon)
 		return nil, ps
 	}
 	if len(ps) > 0 {
@@ -387,7 +387,7 @@ func (g Geometry) decodePolygons(field string) ([][][]geo.LonLat, Problems) {
 	}
 	raw, err := json.Marshal(g.Coordinates)
 	if err != nil {
-		ps.add(coords, "not JSON coordinates: %v", err)
+		ps.Add(coords, "not JSON coordinates: %v", err)
 		return nil, ps
 	}
 	if g.Type == Polygon {
@@ -395,11 +395,11 @@ func (g Geometry) decodePolygons(field string) ([][][]geo.LonLat, Problems) {
 	}
 	var parts []json.RawMessage
 	if err := json.Unmarshal(raw, &parts); err != nil {
-		ps.add(coords, "want a list of polygons, each a list of rings of [longitude, latitude], got %s", excerpt(raw))
+		ps.Add(coords, "want a list of polygons, each a list of rings of [longitude, latitude], got %s", excerpt(raw))
 		return nil, ps
 	}
 	if len(parts) == 0 {
-		ps.add(coords, "a %s needs at least one polygon", MultiPolygon)
+		ps.Add(coords, "a %s needs at least one polygon", MultiPolygon)
 	}
 	polys := make([][][]geo.LonLat, len(parts))
 	for i, part := range parts {
@@ -412,11 +412,11 @@ func (g Geometry) decodePolygons(field string) ([][][]geo.LonLat, Problems) {
 func decodeRings(raw json.RawMessage, field string, ps *Problems) [][]geo.LonLat {
 	var parts []json.RawMessage
 	if err := json.Unmarshal(raw, &parts); err != nil {
-		ps.add(field, "want a list of rings, each a list of [longitude, latitude], got %s", excerpt(raw))
+		ps.Add(field, "want a list of rings, each a list of [longitude, latitude], got %s", excerpt(raw))
 		return nil
 	}
 	if len(parts) == 0 {
-		ps.add(field, "a polygon needs at least one ring")
+		ps.Add(field, "a polygon needs at least one ring")
 	}
 	rings := make([][]geo.LonLat, len(parts))
 	for i, part := range parts {
