@@ -420,7 +420,7 @@ step('the demo server is ready', async () => {
   origin = new URL(url).origin;
   for (let i = 0; i < 120 && !existsSync(loginsFile); i++) await sleep(250);
   logins = readLogins(loginsFile);
-  for (const u of ['analyst-fra', 'analyst-gbr', 'authority', 'viewer-pol']) api[u] = await apiAs(url, logins, u);
+  for (const u of ['analyst-fra', 'analyst-gbr', 'authority', 'viewer-pol', 'secretariat']) api[u] = await apiAs(url, logins, u);
   const authority = /** @type {Api} */ (api['authority']);
   // The demo confirms a candidate with two analysts, and the authority all
   // but one of the activations that follow: wait for that one.
@@ -777,6 +777,51 @@ step('every view fits a laptop and a large monitor, the queue answers the keyboa
   await page.getByText('You are signed out').waitFor();
   await sleep(3000); // a stream or a timer left behind would ask meanwhile
   await page.context().close();
+});
+
+step('the secretariat records a delivery, and the administrator sees the webhooks and the sensors', async () => {
+  const u = url;
+  check(u, 'no server');
+  const sec = /** @type {Api} */ (api['secretariat']);
+  /** @typedef {{ id: string, allocated: number, deliveries?: { amount: number }[] }} Commitment */
+  /** @type {{ features?: Commitment[], commitments?: Commitment[] } | Commitment[]} */
+  const listed = await getOK(sec, '/api/v1/commitments?limit=1000');
+  const all = Array.isArray(listed) ? listed : (listed.commitments ?? listed.features ?? []);
+  const delivered = (/** @type {Commitment} */ c) => (c.deliveries ?? []).reduce((t, d) => t + d.amount, 0);
+  const c = all.find((x) => x.allocated - delivered(x) >= 1);
+  check(c, `no commitment with room for a delivery of 1 among ${all.length}`);
+  const before = (c.deliveries ?? []).length;
+
+  let page = await newPage(await b(), origin);
+  await openMap(page, () => signIn(page, u, logins, 'secretariat'));
+  await openLoaded(page, { href: '/commitments', text: 'Commitments' });
+  const form = page.getByRole('region', { name: 'Record a delivery' });
+  await form.getByLabel('Commitment').selectOption(c.id);
+  await form.getByLabel('Day delivered').fill('2026-11-20');
+  await form.getByLabel(/^Amount/).fill('1');
+  await form.getByLabel('Note (optional)').fill(reason('one unit, recorded from the browser.'));
+  await form.getByRole('button', { name: 'Record the delivery' }).click();
+  const said = form.locator('.done, .error, [role="alert"]').first();
+  await said.waitFor({ timeout: 30_000 });
+  const text = ((await said.textContent()) ?? '').trim();
+  check(/^Recorded/.test(text), `the delivery form says: ${text}`);
+  /** @type {Commitment} */
+  const after = await getOK(sec, `/api/v1/commitments/${encodeURIComponent(c.id)}`);
+  check((after.deliveries ?? []).length === before + 1, `${c.id} has ${(after.deliveries ?? []).length} deliveries after the form, ${before} before`);
+  note(`${text.split('.')[0]} (${c.id})`);
+  await signOut(page);
+
+  page = await newPage(await b(), origin);
+  await signIn(page, u, logins, 'admin');
+  await settle(page);
+  await openLoaded(page, { href: '/admin', text: 'Administration' });
+  const main = page.getByRole('main');
+  await main.getByRole('heading', { name: /^Webhooks/ }).waitFor();
+  await main.getByRole('heading', { name: /^Sensors \(\d+\)/ }).waitFor({ timeout: 30_000 });
+  await main.getByRole('heading', { name: 'Add a webhook' }).waitFor();
+  note(`the administrator sees ${await main.getByRole('heading', { name: /^Sensors/ }).textContent()}`);
+  await screenshot(page, 'admin');
+  await signOut(page);
 });
 
 step('a log proof, and a checkpoint kept at the start, verify in the browser', async () => {

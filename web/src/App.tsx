@@ -2,6 +2,7 @@
 // view of the current path. Signing in and out happen here.
 import type { ComponentType } from 'preact';
 import { useCallback, useEffect, useErrorBoundary, useState } from 'preact/hooks';
+import { adminSections } from './admin';
 import { abortAll, ApiError, message, onSessionEnded, request, setCsrfToken } from './api';
 import { CandidatePage } from './CandidateDetail';
 import { ErrorNote, Loading } from './components';
@@ -130,10 +131,11 @@ const titles: Record<View, string> = {
   report: 'Daily report',
   incident: 'Incident',
   candidate: 'Candidate',
+  admin: 'Administration',
 };
 
 /** The views in the navigation; an incident's or a candidate's page is reached from the others. */
-const navViews: View[] = ['map', 'queue', 'guarantees', 'commitments', 'report'];
+const navViews: View[] = ['map', 'queue', 'guarantees', 'commitments', 'report', 'admin'];
 const navOf: Partial<Record<View, View>> = { candidate: 'queue', incident: 'map' };
 
 /** home is the first view of a user: what their role is for. */
@@ -185,11 +187,13 @@ function Shell({ user, onSignedOut }: { user: User; onSignedOut: (notice?: strin
         <span class="brand">guarantor</span>
         {reader && (
           <nav aria-label="Views">
-            {navViews.map((v) => (
-              <a key={v} href={`/${v}`} class={v === active ? 'active' : ''} aria-current={v === active ? 'page' : undefined} onClick={onLink(`/${v}`)}>
-                {titles[v]}
-              </a>
-            ))}
+            {navViews
+              .filter((v) => v !== 'admin' || adminSections(user).nav)
+              .map((v) => (
+                <a key={v} href={`/${v}`} class={v === active ? 'active' : ''} aria-current={v === active ? 'page' : undefined} onClick={onLink(`/${v}`)}>
+                  {titles[v]}
+                </a>
+              ))}
           </nav>
         )}
         <span class="who" title={`Clearance ${user.clearance}`}>
@@ -220,6 +224,8 @@ function Shell({ user, onSignedOut }: { user: User; onSignedOut: (notice?: strin
           <Lazy key="commitments" load={loadCommitments} what="the commitments" user={user} />
         ) : view === 'report' ? (
           <Lazy key="report" load={loadReport} what="the daily report" user={user} />
+        ) : view === 'admin' ? (
+          <Lazy key="admin" load={loadAdmin} what="the administration" user={user} />
         ) : view === 'incident' ? (
           <IncidentPage id={route.params.get('id')} />
         ) : (
@@ -233,6 +239,7 @@ function Shell({ user, onSignedOut }: { user: User; onSignedOut: (notice?: strin
 type Screen = ComponentType<{ user: User }>;
 const loadCommitments = () => import('./Commitments').then((m): Screen => m.Commitments);
 const loadReport = () => import('./Report').then((m): Screen => m.Report);
+const loadAdmin = () => import('./Admin').then((m): Screen => m.Admin);
 const screens = new Map<() => Promise<Screen>, Screen>();
 
 /** Lazy loads a view's code when it is first shown, and keeps it. */

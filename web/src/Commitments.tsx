@@ -2,12 +2,14 @@
 // delivered, by guarantor and by category, and month by month, in one
 // measure at a time (a currency or a unit: figures are only ever added
 // within one). Each chart has the table of its figures under it, and CSV
-// downloads of the same answers. The secretariat loads commitments from the
-// spreadsheet's CSV sheet here too.
+// downloads of the same answers. The secretariat loads the registry here too
+// (a YAML document, or the commitments sheet as CSV) and records deliveries
+// (RegistryForms.tsx).
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { get, message, postText } from './api';
+import { get } from './api';
 import { BarChart, BarLegend, type Line, LineChart, LineLegend } from './charts';
 import { Empty, ErrorNote, Loading } from './components';
+import { DeliveryForm, RegistryUpload } from './RegistryForms';
 import { num } from './format';
 import { can } from './roles';
 import type { SeriesPoint, TotalsRow, User } from './types';
@@ -33,6 +35,7 @@ export function Commitments({ user }: { user: User }) {
   const [series, setSeries] = useState<{ measure: string; points: SeriesPoint[] }>();
   const [seriesError, setSeriesError] = useState<unknown>();
   const [seriesKey, setSeriesKey] = useState('');
+  const [changes, setChanges] = useState(0); // how many times the secretariat changed the registry here
 
   const load = useCallback(async () => {
     setError(undefined);
@@ -44,6 +47,10 @@ export function Commitments({ user }: { user: User }) {
     }
   }, []);
   useEffect(() => void load(), [load]);
+  const changed = useCallback(() => {
+    setChanges((n) => n + 1);
+    void load();
+  }, [load]);
 
   // The measures present, those with the most commitments first.
   const measures = useMemo(() => {
@@ -118,7 +125,12 @@ export function Commitments({ user }: { user: User }) {
           </section>
         </>
       )}
-      {can(user, 'manage_registry') && <Upload onLoaded={() => void load()} />}
+      {can(user, 'manage_registry') && (
+        <>
+          <DeliveryForm reloadKey={changes} onRecorded={changed} />
+          <RegistryUpload onLoaded={changed} />
+        </>
+      )}
     </div>
   );
 }
@@ -279,94 +291,5 @@ function SeriesView({ points, measure, seriesKey, setSeriesKey }: { points: Seri
         </div>
       </details>
     </>
-  );
-}
-
-/** Upload loads commitments from the secretariat's CSV sheet (docs/registry-formats.md). */
-function Upload({ onLoaded }: { onLoaded: () => void }) {
-  const [text, setText] = useState('');
-  const [fileName, setFileName] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [done, setDone] = useState<string>();
-  const send = async (e: Event) => {
-    e.preventDefault();
-    if (busy) return;
-    setDone(undefined);
-    if (!text.trim()) {
-      setError(new Error('Choose a CSV file, or paste the sheet, first.'));
-      return;
-    }
-    setBusy(true);
-    setError(undefined);
-    try {
-      const out = await postText<{ commitments?: number }>('/api/v1/registry', text, 'text/csv');
-      setDone(`Loaded ${out.commitments ?? 0} commitment(s)${fileName ? ` from ${fileName}` : ''}. The figures above are up to date.`);
-      onLoaded();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <section class="upload" aria-labelledby="upload-h">
-      <h2 id="upload-h">Load commitments from a CSV sheet</h2>
-      <p class="hint">
-        The sheet <code>commitments.csv</code> of the registry's spreadsheet (docs/registry-formats.md): a header row, then one commitment a row. Each replaces
-        the commitment with its id; if any row is wrong, nothing is loaded and every problem is named with its line and column.
-      </p>
-      <form onSubmit={send}>
-        <label for="csv-file">CSV file</label>
-        <input
-          id="csv-file"
-          type="file"
-          accept=".csv,text/csv"
-          onChange={async (e) => {
-            const f = (e.target as HTMLInputElement).files?.[0];
-            setDone(undefined);
-            setError(undefined);
-            if (!f) return;
-            try {
-              setText(await f.text());
-              setFileName(f.name);
-            } catch (err) {
-              setError(new Error(`The file could not be read: ${message(err)}`));
-            }
-          }}
-        />
-        <label for="csv-text">or the sheet's text</label>
-        <textarea
-          id="csv-text"
-          rows={6}
-          spellcheck={false}
-          class="mono"
-          value={text}
-          placeholder="id,instrument,guarantor,category,committed,…"
-          onInput={(e) => {
-            setText((e.target as HTMLTextAreaElement).value);
-            setFileName(undefined);
-          }}
-        />
-        {error !== undefined && (
-          <div class="error" role="alert">
-            <strong>Not loaded:</strong> <span class="pre">{message(error)}</span>
-          </div>
-        )}
-        {done && (
-          <p class="done" role="status">
-            {done}
-          </p>
-        )}
-        <div class="buttons">
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? 'Loading…' : 'Load the commitments'}
-          </button>
-          <a href="/api/v1/commitments?format=csv" download>
-            The current sheet, to edit (CSV)
-          </a>
-        </div>
-      </form>
-    </section>
   );
 }

@@ -4,10 +4,13 @@
 
 export class ApiError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** body is the answer's JSON, when it was JSON: a refusal may say more there than its error line (the items refused, field by field). */
+  readonly body: unknown;
+  constructor(status: number, message: string, body?: unknown) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
+    this.body = body;
   }
 }
 
@@ -69,7 +72,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   if (!res.ok) {
     const said = typeof data === 'object' && data !== null && typeof (data as { error?: unknown }).error === 'string' ? (data as { error: string }).error : '';
     if (res.status === 401 && !opts.quiet401) onSignedOut?.();
-    throw new ApiError(res.status, describe(res, said));
+    throw new ApiError(res.status, describe(res, said), data);
   }
   if (data === undefined) throw new ApiError(res.status, `The server answered ${method} ${path} with something that is not JSON.`);
   return data as T;

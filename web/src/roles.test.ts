@@ -6,12 +6,13 @@ import type { Role, User } from './types';
 
 const user = (roles: Role[], nation = 'FRA'): User => ({ name: 'u', nation, clearance: 'SECRET', roles });
 
-const permissions: Permission[] = ['read_records', 'verify', 'determine', 'act_on_obligation', 'manage_registry'];
+const permissions: Permission[] = ['read_records', 'verify', 'determine', 'act_on_obligation', 'manage_registry', 'manage_webhooks', 'manage_sensors'];
 
 // docs/security.md: read records; verify candidate violations; determine an
-// activation; act on their nation's obligations; keep the registry.
+// activation; act on their nation's obligations; keep the registry; manage
+// webhooks; manage sensors.
 const table: { role: Role; may: Permission[] }[] = [
-  { role: 'admin', may: ['read_records', 'manage_registry'] },
+  { role: 'admin', may: ['read_records', 'manage_registry', 'manage_webhooks', 'manage_sensors'] },
   { role: 'analyst', may: ['read_records', 'verify'] },
   { role: 'liaison', may: ['read_records', 'act_on_obligation'] },
   { role: 'authority', may: ['read_records', 'determine'] },

@@ -3,10 +3,10 @@
 // interface only avoids offering what would be refused).
 import type { Role, User } from './types';
 
-export type Permission = 'read_records' | 'verify' | 'determine' | 'act_on_obligation' | 'manage_registry';
+export type Permission = 'read_records' | 'verify' | 'determine' | 'act_on_obligation' | 'manage_registry' | 'manage_webhooks' | 'manage_sensors';
 
 const grants: Record<Role, Permission[]> = {
-  admin: ['read_records', 'manage_registry'],
+  admin: ['read_records', 'manage_registry', 'manage_webhooks', 'manage_sensors'],
   analyst: ['read_records', 'verify'],
   liaison: ['read_records', 'act_on_obligation'],
   authority: ['read_records', 'determine'],

@@ -4,8 +4,8 @@
 // the query string, never in the path: /incident?id=…, /candidate?id=….
 import { useEffect, useState } from 'preact/hooks';
 
-export type View = 'map' | 'queue' | 'guarantees' | 'commitments' | 'report' | 'incident' | 'candidate';
-export const views: View[] = ['map', 'queue', 'guarantees', 'commitments', 'report', 'incident', 'candidate'];
+export type View = 'map' | 'queue' | 'guarantees' | 'commitments' | 'report' | 'incident' | 'candidate' | 'admin';
+export const views: View[] = ['map', 'queue', 'guarantees', 'commitments', 'report', 'incident', 'candidate', 'admin'];
 
 export interface Route {
   view: View | undefined;

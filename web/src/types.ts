@@ -418,3 +418,34 @@ export interface SeriesPoint {
   delivered: number;
   gap: number;
 }
+
+/** A delivery of a commitment (docs/registry-formats.md): what arrived, in the commitment's measure. */
+export interface Delivery {
+  date: string;
+  amount: number;
+  note?: string;
+}
+
+/** A commitment as GET /api/v1/commitments lists it. */
+export interface Commitment {
+  id: string;
+  instrument: string;
+  guarantor: string;
+  category: string;
+  description?: string;
+  quantity?: number;
+  unit?: string;
+  value?: number;
+  currency?: string;
+  committed: number;
+  allocated: number;
+  deliveries?: Delivery[];
+  illustrative?: boolean;
+}
+
+/** A commitment as GET /api/v1/commitments/{id} and POST …/deliveries answer it: with its delivered total, measure and inconsistencies. */
+export interface CommitmentDetail extends Commitment {
+  delivered: number;
+  measure: string;
+  inconsistencies: string[];
+}
