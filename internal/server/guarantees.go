@@ -26,6 +26,13 @@ const MaxRegistryBody = 64 << 20
 // merged registry must validate and its trigger clauses compile, or nothing
 // is stored; the error names every problem.
 func (s *Server) LoadRegistry(ctx context.Context, r guarantee.Registry) error {
+	s.registryWrites.Lock()
+	defer s.registryWrites.Unlock()
+	return s.loadRegistry(ctx, r)
+}
+
+// loadRegistry is LoadRegistry, with registryWrites held.
+func (s *Server) loadRegistry(ctx context.Context, r guarantee.Registry) error {
 	have, err := s.registry(ctx)
 	if err != nil {
 		return err
@@ -394,13 +401,17 @@ func (s *Server) postDelivery(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, `the body must be {"date": "2026-11-21", "amount": 1000, "note": "..."}: %v`, err)
 		return
 	}
+	// The commitment is read and written back whole: no other change may
+	// come between, or one of two deliveries at once would be lost.
+	s.registryWrites.Lock()
+	defer s.registryWrites.Unlock()
 	c, err := s.cfg.Store.Commitment(r.Context(), id)
 	if err != nil {
 		s.storeError(w, r, fmt.Sprintf("commitment %q", id), err)
 		return
 	}
 	c.Deliveries = append(c.Deliveries, d)
-	if err := s.LoadRegistry(r.Context(), guarantee.Registry{Commitments: []guarantee.Commitment{c}}); err != nil {
+	if err := s.loadRegistry(r.Context(), guarantee.Registry{Commitments: []guarantee.Commitment{c}}); err != nil {
 		var re *registryError
 		if errors.As(err, &re) {
 			writeError(w, http.StatusUnprocessableEntity, "%v", err)

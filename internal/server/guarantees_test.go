@@ -428,3 +428,42 @@ func TestRegistryAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentDeliveries records deliveries to one commitment from many
+// clients at once: every one acknowledged is stored, none lost to another
+// written over it.
+func TestConcurrentDeliveries(t *testing.T) {
+	w := newGuaranteeWorld(t)
+	w.skipDoc = true
+	const n = 16
+	var wg sync.WaitGroup
+	statuses := make([]int, n)
+	for i := range n {
+		wg.Go(func() {
+			body := fmt.Sprintf(`{"date":"2026-11-20","amount":%d,"note":"tranche %d"}`, 1000+i, i)
+			statuses[i] = w.do("POST", "/api/v1/commitments/gbr-1/deliveries", "application/json", []byte(body)).status
+		})
+	}
+	wg.Wait()
+	for i, st := range statuses {
+		if st != 201 {
+			t.Errorf("delivery %d: %d", i, st)
+		}
+	}
+	var c struct {
+		Deliveries []struct{ Note string } `json:"deliveries"`
+	}
+	w.do("GET", "/api/v1/commitments/gbr-1", "", nil).json(t, &c)
+	if len(c.Deliveries) != n {
+		t.Fatalf("%d deliveries stored after %d acknowledged", len(c.Deliveries), n)
+	}
+	seen := map[string]bool{}
+	for _, d := range c.Deliveries {
+		seen[d.Note] = true
+	}
+	for i := range n {
+		if !seen[fmt.Sprintf("tranche %d", i)] {
+			t.Errorf("tranche %d was acknowledged and lost", i)
+		}
+	}
+}

@@ -111,8 +111,12 @@ type Server struct {
 	// sender.
 	guarantees, notifications chan struct{}
 
-	registryMu    sync.Mutex // guards registryCache
-	registryCache struct {
+	registryMu sync.Mutex // guards registryCache
+	// registryWrites makes each change of the registry (read, merge,
+	// validate, store) whole, so that two at once never validate against
+	// a registry the other is replacing, nor lose the other's delivery.
+	registryWrites sync.Mutex
+	registryCache  struct {
 		version int64
 		reg     guarantee.Registry
 		ok      bool
