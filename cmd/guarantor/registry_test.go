@@ -240,7 +240,7 @@ func TestRegistryImportRefused(t *testing.T) {
 		{
 			name:  "ambiguous header",
 			files: map[string]string{"sheet.csv": "id\ndecl-9\n"},
-			want:  []string{"sheet.csv: line 1: the header row (id) could be the instruments or the commitments sheet"},
+			want:  []string{"sheet.csv: line 1: the header row (id) could be the instruments or the commitments or the deliveries sheet"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

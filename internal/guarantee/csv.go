@@ -161,6 +161,7 @@ func deliveryColumns() []column[deliveryRow] {
 		{"date", true, func(d deliveryRow) (string, error) { return d.Date.String(), nil }, func(d *deliveryRow, s string) (err error) { d.Date, err = readDate(s); return err }},
 		{"amount", true, func(d deliveryRow) (string, error) { return writeNumber(d.Amount) }, func(d *deliveryRow, s string) (err error) { d.Amount, err = readNumber(s); return err }},
 		{"note", false, func(d deliveryRow) (string, error) { return d.Note, nil }, func(d *deliveryRow, s string) error { d.Note = s; return nil }},
+		{"id", false, func(d deliveryRow) (string, error) { return d.ID, nil }, func(d *deliveryRow, s string) error { d.ID = token(s); return nil }},
 	}
 }
 
@@ -225,7 +226,7 @@ func WriteCommitmentsCSV(w io.Writer, cs []Commitment) error {
 }
 
 // ReadDeliveriesCSV reads the deliveries CSV (columns commitment, date,
-// amount, note) and returns a copy of cs with each delivery appended, in
+// amount, note, id) and returns a copy of cs with each delivery appended, in
 // file order, to the commitment it names; cs itself is not changed. A
 // delivery naming no commitment of cs is refused. Errors are CSVErrors
 // naming the line and column of each problem.

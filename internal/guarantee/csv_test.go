@@ -3,6 +3,7 @@ package guarantee
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -100,8 +101,19 @@ func TestCommitmentsCSVRoundTrip(t *testing.T) {
 }
 
 func TestRegistryCSVRoundTrip(t *testing.T) {
-	// The demonstration registry through the four files, clauses aside.
+	// The demonstration registry through the four files, clauses aside,
+	// with reporters' ids on some deliveries.
 	r := Demo()
+	ids := 0
+	for i := range r.Commitments {
+		if len(r.Commitments[i].Deliveries) > 0 && ids < 3 {
+			r.Commitments[i].Deliveries[0].ID = fmt.Sprintf("report-%d", i)
+			ids++
+		}
+	}
+	if ids == 0 {
+		t.Fatal("the demonstration registry has no delivery to give an id")
+	}
 	var g, in, c, d bytes.Buffer
 	for _, err := range []error{WriteGuarantorsCSV(&g, r.Guarantors), WriteInstrumentsCSV(&in, r.Instruments),
 		WriteCommitmentsCSV(&c, r.Commitments), WriteDeliveriesCSV(&d, r.Commitments)} {

@@ -170,7 +170,11 @@ func (c Commitment) Measure() string {
 
 // Delivery is one delivery against a commitment.
 type Delivery struct {
-	Date Date `json:"date" yaml:"date"`
+	// ID, when given, is the reporter's own id for the delivery (idForm),
+	// unique within its commitment: a report sent again with the same id is
+	// recognised, not counted twice.
+	ID   string `json:"id,omitempty" yaml:"id,omitempty"`
+	Date Date   `json:"date" yaml:"date"`
 	// Amount is in the commitment's Measure, more than 0.
 	Amount float64 `json:"amount" yaml:"amount"`
 	Note   string  `json:"note,omitempty" yaml:"note,omitempty"`

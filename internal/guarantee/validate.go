@@ -275,8 +275,17 @@ func commitmentProblems(c Commitment) Problems {
 	if checkAmount(&ps, "allocated", c.Allocated) && committedOK && c.Allocated > c.Committed {
 		ps.Add("allocated", "%s is more than committed %s", formatNumber(c.Allocated), formatNumber(c.Committed))
 	}
+	seen := map[string]int{}
 	for i, d := range c.Deliveries {
 		ps.Under(fmt.Sprintf("deliveries[%d]", i), deliveryProblems(d))
+		if d.ID == "" {
+			continue
+		}
+		if j, ok := seen[d.ID]; ok {
+			ps.Add(fmt.Sprintf("deliveries[%d].id", i), "%q is also the id of deliveries[%d]", d.ID, j)
+		} else {
+			seen[d.ID] = i
+		}
 	}
 	checkCodes(&ps, "excluded_regions", c.ExcludedRegions, func(s string) string {
 		if s == "" || strings.TrimSpace(s) != s || strings.ContainsAny(s, ";\r\n") {
@@ -296,6 +305,9 @@ func commitmentProblems(c Commitment) Problems {
 // deliveryProblems checks a delivery; the fields are relative to it.
 func deliveryProblems(d Delivery) Problems {
 	var ps Problems
+	if d.ID != "" && !idForm.MatchString(d.ID) {
+		ps.Add("id", "must be %s, got %q", idRule, d.ID)
+	}
 	if d.Date.IsZero() {
 		ps.Add("date", "required: every delivery is dated")
 	}

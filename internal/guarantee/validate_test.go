@@ -146,6 +146,12 @@ func TestValidate(t *testing.T) {
 		{"delivery of 0", func(r *Registry) { r.Commitments[0].Deliveries[0].Amount = 0 }, "commitments[0].deliveries[0].amount", "more than 0, got 0"},
 		{"delivery of a little", func(r *Registry) { r.Commitments[0].Deliveries[0].Amount = 0.001 }, "", ""},
 		{"negative delivery", func(r *Registry) { r.Commitments[0].Deliveries[0].Amount = -3 }, "commitments[0].deliveries[0].amount", "more than 0, got -3"},
+		{"delivery with an id", func(r *Registry) { r.Commitments[0].Deliveries[0].ID = "report-2024-05-01.1" }, "", ""},
+		{"delivery id with a space", func(r *Registry) { r.Commitments[0].Deliveries[0].ID = "report 1" }, "commitments[0].deliveries[0].id", `got "report 1"`},
+		{"two deliveries with one id", func(r *Registry) {
+			d := Delivery{ID: "r1", Date: mustDate("2024-05-02"), Amount: 1}
+			r.Commitments[0].Deliveries = []Delivery{d, {ID: "r2", Date: d.Date, Amount: 1}, d}
+		}, "commitments[0].deliveries[2].id", `"r1" is also the id of deliveries[0]`},
 		{"absent due date", func(r *Registry) { r.Commitments[0].Due = []Date{mustDate("2024-06-30"), {}} }, "commitments[0].due[1]", "got nothing"},
 		{"excluded regions", func(r *Registry) { r.Commitments[0].ExcludedRegions = []string{"DON-N", "south"} }, "", ""},
 		{"duplicate excluded region", func(r *Registry) { r.Commitments[0].ExcludedRegions = []string{"N", "N"} }, "commitments[0].excluded_regions[1]", `duplicate "N" (also excluded_regions[0])`},

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/guarantor-project/guarantor/internal/guarantee"
@@ -398,7 +399,7 @@ func (s *Server) postDelivery(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&d); err != nil {
-		writeError(w, http.StatusBadRequest, `the body must be {"date": "2026-11-21", "amount": 1000, "note": "..."}: %v`, err)
+		writeError(w, http.StatusBadRequest, `the body must be {"id": "your-id-for-it", "date": "2026-11-21", "amount": 1000, "note": "..."} (id and note optional): %v`, err)
 		return
 	}
 	// The commitment is read and written back whole: no other change may
@@ -408,6 +409,16 @@ func (s *Server) postDelivery(w http.ResponseWriter, r *http.Request) {
 	c, err := s.cfg.Store.Commitment(r.Context(), id)
 	if err != nil {
 		s.storeError(w, r, fmt.Sprintf("commitment %q", id), err)
+		return
+	}
+	// A delivery sent again with its id is the one recorded: the answer is
+	// the same, and nothing is added.
+	if i := slices.IndexFunc(c.Deliveries, func(x guarantee.Delivery) bool { return d.ID != "" && x.ID == d.ID }); i >= 0 {
+		if c.Deliveries[i] != d {
+			writeError(w, http.StatusConflict, "commitment %q already has a delivery with id %q, of %s on %s: a new delivery needs a new id", id, d.ID, strconv.FormatFloat(c.Deliveries[i].Amount, 'f', -1, 64), c.Deliveries[i].Date)
+			return
+		}
+		writeJSON(w, http.StatusOK, commitmentJSON(c))
 		return
 	}
 	c.Deliveries = append(c.Deliveries, d)

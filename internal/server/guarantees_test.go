@@ -467,3 +467,38 @@ func TestConcurrentDeliveries(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliveryRetried sends one delivery again with its id, as a client
+// that lost the answer does: it is recorded once.
+func TestDeliveryRetried(t *testing.T) {
+	w := newGuaranteeWorld(t)
+	count := func() int {
+		var c struct {
+			Deliveries []struct{ ID string } `json:"deliveries"`
+		}
+		w.do("GET", "/api/v1/commitments/gbr-1", "", nil).json(t, &c)
+		return len(c.Deliveries)
+	}
+	before := count()
+	body := `{"id":"lux-2026-11-20.1","date":"2026-11-20","amount":1500,"note":"tranche"}`
+	for i, tc := range []struct {
+		body   string
+		status int
+		says   string
+	}{
+		{body, 201, ""},
+		{body, 200, ""},
+		{body, 200, ""},
+		{`{"id":"lux-2026-11-20.1","date":"2026-11-20","amount":2500,"note":"tranche"}`, 409, "already has a delivery with id"},
+		{`{"id":"lux 1","date":"2026-11-20","amount":1}`, 422, "deliveries"},
+		{`{"date":"2026-11-20","amount":1}`, 201, ""},
+	} {
+		res := w.do("POST", "/api/v1/commitments/gbr-1/deliveries", "application/json", []byte(tc.body))
+		if res.status != tc.status || !strings.Contains(string(res.body), tc.says) {
+			t.Errorf("post %d: %d %s, want %d naming %q", i, res.status, res.body, tc.status, tc.says)
+		}
+	}
+	if got := count(); got != before+2 {
+		t.Errorf("%d deliveries after one sent three times and one without an id, want %d", got, before+2)
+	}
+}

@@ -783,7 +783,7 @@ step('the secretariat records a delivery, and the administrator sees the webhook
   const u = url;
   check(u, 'no server');
   const sec = /** @type {Api} */ (api['secretariat']);
-  /** @typedef {{ id: string, allocated: number, deliveries?: { amount: number }[] }} Commitment */
+  /** @typedef {{ id: string, allocated: number, deliveries?: { amount: number, id?: string }[] }} Commitment */
   /** @type {{ features?: Commitment[], commitments?: Commitment[] } | Commitment[]} */
   const listed = await getOK(sec, '/api/v1/commitments?limit=1000');
   const all = Array.isArray(listed) ? listed : (listed.commitments ?? listed.features ?? []);
@@ -808,6 +808,8 @@ step('the secretariat records a delivery, and the administrator sees the webhook
   /** @type {Commitment} */
   const after = await getOK(sec, `/api/v1/commitments/${encodeURIComponent(c.id)}`);
   check((after.deliveries ?? []).length === before + 1, `${c.id} has ${(after.deliveries ?? []).length} deliveries after the form, ${before} before`);
+  const sent = (after.deliveries ?? []).at(-1);
+  check(/^web-[0-9a-f]{24}$/.test(sent?.id ?? ''), `the delivery was recorded without the form's id (${JSON.stringify(sent)})`);
   note(`${text.split('.')[0]} (${c.id})`);
   await signOut(page);
 

@@ -2,10 +2,10 @@
 // (a YAML or JSON document, or the commitments sheet as CSV) and recording a
 // delivery. Only shown to users who may keep the registry (ManageRegistry);
 // the server decides, and its refusals are shown problem by problem.
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, get, message, postText, request } from './api';
 import { num } from './format';
-import { checkDelivery, type DeliveryFields, describeLoaded, type FieldProblems, forDelivery, type Loaded, measure, type Refusal, refusal, sameDelivery, type UploadKind, uploadRequest } from './registry';
+import { checkDelivery, type DeliveryFields, describeLoaded, type FieldProblems, forDelivery, type Loaded, measure, newDeliveryId, type Refusal, refusal, sameDelivery, type UploadKind, uploadRequest } from './registry';
 import type { Commitment, CommitmentDetail } from './types';
 
 /** RefusalNote shows a refused answer: its heading, then each problem with where it is. */
@@ -180,11 +180,11 @@ async function allCommitments(): Promise<Commitment[]> {
 const empty: DeliveryFields = { commitment: '', date: '', amount: '', note: '' };
 
 /**
- * DeliveryForm records a delivery against a commitment. The API has no
- * client id for a delivery, so a repeated request records it twice: nothing
- * is retried by itself, a delivery like one already recorded is sent only
- * when asked again, and after an answer that did not arrive the commitment's
- * deliveries are read again to check before sending anew.
+ * DeliveryForm records a delivery against a commitment. Each delivery is
+ * sent with an id of its own, kept while the same delivery is sent again, so
+ * that a second send after an answer that did not arrive is recorded once.
+ * A delivery like one already recorded (same day and amount) is sent only
+ * when asked again: it may be a second one, or the same typed twice.
  */
 export function DeliveryForm({ reloadKey, onRecorded }: { reloadKey: number; onRecorded: () => void }) {
   const [commitments, setCommitments] = useState<Commitment[]>();
@@ -196,6 +196,9 @@ export function DeliveryForm({ reloadKey, onRecorded }: { reloadKey: number; onR
   const [uncertain, setUncertain] = useState(false);
   const [done, setDone] = useState<{ text: string; inconsistencies: string[] }>();
   const [repeatOf, setRepeatOf] = useState<string>(); // the body that looks like a repeat, once the user was asked
+  // The id sent with a delivery, kept while the same delivery is sent again
+  // (after an answer that did not arrive), so that the server records it once.
+  const pending = useRef<{ key: string; id: string } | undefined>(undefined);
 
   const loadList = useCallback(async () => {
     setListError(undefined);
@@ -230,14 +233,16 @@ export function DeliveryForm({ reloadKey, onRecorded }: { reloadKey: number; onR
     setProblems({});
     const key = JSON.stringify([checked.commitment, checked.body]);
     const same = sameDelivery(chosen?.deliveries, checked.body);
-    if (same && repeatOf !== key) {
+    if (same && repeatOf !== key && pending.current?.key !== key) {
       setRepeatOf(key);
       return;
     }
     setBusy(true);
     setUncertain(false);
+    if (pending.current?.key !== key) pending.current = { key, id: newDeliveryId() };
     try {
-      const out = await request<CommitmentDetail>('POST', `/api/v1/commitments/${encodeURIComponent(checked.commitment)}/deliveries`, checked.body);
+      const out = await request<CommitmentDetail>('POST', `/api/v1/commitments/${encodeURIComponent(checked.commitment)}/deliveries`, { ...checked.body, id: pending.current.id });
+      pending.current = undefined;
       const m = out.measure || unit;
       setDone({
         text: `Recorded ${num(checked.body.amount)} ${m} delivered on ${checked.body.date} for ${out.id}. Delivered now ${num(out.delivered)} of ${num(out.committed)} committed (${num(out.allocated)} allocated).`,
@@ -313,7 +318,7 @@ export function DeliveryForm({ reloadKey, onRecorded }: { reloadKey: number; onR
         )}
         {uncertain && (
           <p class="warning" role="alert">
-            The server’s answer did not arrive or said it failed: the delivery may have been recorded. Look at the commitment’s deliveries above (read again) before sending it anew.
+            The server’s answer did not arrive or said it failed: the delivery may have been recorded. Sending it again as it is is safe: it carries the same id, and the server records it once.
           </p>
         )}
         {refused && <RefusalNote r={refused} />}

@@ -2,7 +2,7 @@
 // makes, the server's answers in words, and the delivery form's checks, held
 // to what internal/server/guarantees.go and internal/guarantee accept.
 import { describe, expect, test } from 'vitest';
-import { checkDelivery, type DeliveryFields, describeLoaded, forDelivery, isDay, measure, refusal, sameDelivery, uploadRequest } from './registry';
+import { checkDelivery, type DeliveryFields, describeLoaded, forDelivery, isDay, measure, newDeliveryId, refusal, sameDelivery, uploadRequest } from './registry';
 
 describe('uploadRequest', () => {
   test.each([
@@ -234,4 +234,20 @@ describe('forDelivery', () => {
       problems: [{ where: 'the delivery’s amount', what: 'must be more than 0, got -5' }],
     });
   });
+});
+
+test.each([
+  [new Uint8Array(12), 'web-000000000000000000000000'],
+  [Uint8Array.from([255, 1, 16, 0, 0, 0, 0, 0, 0, 0, 0, 171]), 'web-ff01100000000000000000ab'],
+])('newDeliveryId makes an id the server takes from %j', (bytes, want) => {
+  const id = newDeliveryId((a) => {
+    a.set(bytes);
+    return a;
+  });
+  expect(id).toBe(want);
+  expect(id).toMatch(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/);
+});
+
+test('newDeliveryId gives a new id each time', () => {
+  expect(newDeliveryId()).not.toBe(newDeliveryId());
 });

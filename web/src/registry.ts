@@ -118,6 +118,8 @@ export interface DeliveryFields {
 
 /** DeliveryBody is the body of POST /api/v1/commitments/{id}/deliveries. */
 export interface DeliveryBody {
+  /** id is the form's own id for this delivery: sent again after a lost answer, the server records it once. */
+  id?: string;
   date: string;
   amount: number;
   note?: string;
@@ -191,4 +193,14 @@ export function forDelivery(r: Refusal): Refusal {
       return { ...p, where: m[1] ? `the delivery’s ${m[1]}` : 'the commitment’s deliveries' };
     }),
   };
+}
+
+/**
+ * newDeliveryId returns a fresh id for a delivery sent from this browser, of
+ * the form the server takes (letters, digits and '-'). It uses
+ * crypto.getRandomValues, which browsers offer on plain HTTP too.
+ */
+export function newDeliveryId(random: (a: Uint8Array<ArrayBuffer>) => Uint8Array = (a) => crypto.getRandomValues(a)): string {
+  const b = random(new Uint8Array(12));
+  return `web-${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}`;
 }
