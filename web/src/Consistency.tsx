@@ -5,10 +5,11 @@
 // current one (RFC 9162, 2.1.4.2).
 import { useState } from 'preact/hooks';
 import { message } from './api';
+import { CheckResult, type CheckOutcome } from './components';
 import { type Checkpoint, fetchCheckpoint, fetchConsistency, parseCheckpoint, type SignatureCheck, unb64, verifyConsistency, verifyNote } from './log';
 
-type Line = { ok: boolean | undefined; text: string };
-type Outcome = { ok: boolean; headline: string; lines: Line[] };
+type Line = CheckOutcome['lines'][number];
+type Outcome = CheckOutcome;
 
 const n = (x: number) => x.toLocaleString('en-GB');
 
@@ -117,18 +118,7 @@ export function Consistency({ verifierKey }: { verifierKey: string }) {
         </p>
       )}
       {outcome && (
-        <div class={outcome.ok ? 'done' : 'error'} role="status">
-          <strong>{outcome.headline}</strong>
-          {outcome.lines.length > 0 && (
-            <ul class="checks">
-              {outcome.lines.map((l) => (
-                <li key={l.text} class={l.ok === undefined ? 'note' : l.ok ? 'ok' : 'bad'}>
-                  <span aria-hidden="true">{l.ok === undefined ? '–' : l.ok ? '✓' : '✗'}</span> {l.text}
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
+        <CheckResult outcome={outcome} />
       )}
     </details>
   );

@@ -4,7 +4,7 @@
 // checkpoint's.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, getRaw, message } from './api';
-import { ErrorNote, Loading } from './components';
+import { CheckResult, type CheckOutcome, ErrorNote, Loading } from './components';
 import { Consistency, KeepCheckpoint } from './Consistency';
 import {
   actionCanonical,
@@ -66,7 +66,7 @@ interface Fetched {
   key: string;
 }
 
-type Outcome = { ok: boolean; lines: { ok: boolean | undefined; text: string }[]; headline: string };
+type Outcome = CheckOutcome;
 
 /** LogProof shows a record's place in the log and verifies it on request; closed until asked for. */
 export function LogProof({ record, label = 'Log proof' }: { record: LogRecord; label?: string }) {
@@ -177,18 +177,7 @@ export function ProofPanel({ record }: { record: LogRecord }) {
         </button>
       </div>
       {outcome && (
-        <div class={outcome.ok ? 'done' : 'error'} role="status">
-          <strong>{outcome.headline}</strong>
-          {outcome.lines.length > 0 && (
-            <ul class="checks">
-              {outcome.lines.map((l) => (
-                <li key={l.text} class={l.ok === undefined ? 'note' : l.ok ? 'ok' : 'bad'}>
-                  <span aria-hidden="true">{l.ok === undefined ? '–' : l.ok ? '✓' : '✗'}</span> {l.text}
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
+        <CheckResult outcome={outcome} />
       )}
       <Consistency verifierKey={key} />
     </div>

@@ -137,3 +137,24 @@ export function useNow(period = 1000): number {
   }, [period]);
   return now;
 }
+
+/** CheckOutcome is the result of a check done in the browser: a headline, and each step checked (ok undefined: said, not counted). */
+export type CheckOutcome = { ok: boolean; headline: string; lines: { ok: boolean | undefined; text: string }[] };
+
+/** CheckResult shows a CheckOutcome: its headline, then each step with ✓, ✗ or –. */
+export function CheckResult({ outcome }: { outcome: CheckOutcome }) {
+  return (
+    <div class={outcome.ok ? 'done' : 'error'} role="status">
+      <strong>{outcome.headline}</strong>
+      {outcome.lines.length > 0 && (
+        <ul class="checks">
+          {outcome.lines.map((l) => (
+            <li key={l.text} class={l.ok === undefined ? 'note' : l.ok ? 'ok' : 'bad'}>
+              <span aria-hidden="true">{l.ok === undefined ? '–' : l.ok ? '✓' : '✗'}</span> {l.text}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
