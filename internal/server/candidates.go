@@ -20,7 +20,7 @@ import (
 	"github.com/guarantor-project/guarantor/internal/verify"
 )
 
-var candidateParams = []string{"from", "to", "type", "party", "severity", "state", "incident", "limit", "cursor"}
+var candidateParams = []string{"from", "to", "type", "party", "severity", "state", "incident", "withdrawn", "limit", "cursor"}
 
 // listCandidates answers GET /api/v1/candidates: the candidate violations
 // the reader may see, in the order of the analysts' queue (gravest, then
@@ -82,6 +82,13 @@ func parseCandidateQuery(v url.Values) (store.CandidateQuery, error) {
 	q.Type, q.Party, q.Severity, q.State = v.Get("type"), v.Get("party"), v.Get("severity"), v.Get("state")
 	if q.Incident, err = parseIncidentParam(v); err != nil {
 		return q, err
+	}
+	switch w := v.Get("withdrawn"); w {
+	case "", "exclude":
+	case "include":
+		q.Withdrawn = true
+	default:
+		return q, fmt.Errorf("withdrawn: %q, want include (the candidates the rules withdrew too) or exclude (the default)", w)
 	}
 	if q.Limit, err = parseLimit(v); err != nil {
 		return q, err

@@ -81,6 +81,8 @@ func TestCandidatesOfIncident(t *testing.T) {
 		{"and a state", fra, "/api/v1/candidates?incident=inc-1&state=open", []string{"one-major", "one-serious-fra"}},
 		{"and a party", fra, "/api/v1/candidates?incident=inc-1&party=none", []string{"one-major", "one-serious-fra", "one-minor"}},
 		{"and a time", fra, "/api/v1/candidates?incident=inc-1&from=" + url.QueryEscape(at(5).Format(time.RFC3339)), []string{"one-major", "one-minor"}},
+		{"withdrawn ones too", fra, "/api/v1/candidates?incident=inc-1&withdrawn=include", []string{"one-gone", "one-major", "one-serious-fra", "one-minor"}},
+		{"withdrawn ones left out, said", fra, "/api/v1/candidates?incident=inc-1&withdrawn=exclude", []string{"one-major", "one-serious-fra", "one-minor"}},
 		{"findings", fra, "/api/v1/findings?incident=inc-1", []string{"one-minor"}},
 		{"findings of another incident", fra, "/api/v1/findings?incident=inc-2", nil},
 	}
@@ -101,10 +103,15 @@ func TestCandidatesOfIncident(t *testing.T) {
 		{"a control character", "/api/v1/candidates?incident=inc-%00"},
 		{"not UTF-8", "/api/v1/candidates?incident=inc-%FF"},
 		{"empty, of the findings", "/api/v1/findings?incident="},
+		{"withdrawn, neither include nor exclude", "/api/v1/candidates?incident=inc-1&withdrawn=yes"},
 	} {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
 			res := fra.do("GET", tc.query, "", nil)
-			if res.status != 400 || !strings.Contains(string(res.body), "incident") {
+			param := "incident"
+			if strings.Contains(tc.query, "withdrawn=") {
+				param = "withdrawn"
+			}
+			if res.status != 400 || !strings.Contains(string(res.body), param) {
 				t.Errorf("%s: %d %s, want 400 naming the incident parameter", tc.query, res.status, res.body)
 			}
 		})

@@ -464,6 +464,10 @@ type CandidateQuery struct {
 	// Incident keeps only the candidates that rest on the incident with
 	// that id.
 	Incident string
+	// Withdrawn lists the candidates the rules withdrew too (Withdrawn
+	// set on them): an incident's whole history, not only its current
+	// candidates.
+	Withdrawn bool
 	// Visible, when set, keeps only the candidates a reader may see.
 	Visible *label.Visibility
 	// After is the cursor of the last candidate of the previous page.

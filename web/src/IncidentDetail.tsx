@@ -417,7 +417,8 @@ const candidatePages = 5;
 
 /**
  * useIncidentCandidates reads the candidate violations that rest on an
- * incident (GET /api/v1/candidates?incident=ID), then keeps them up to date
+ * incident, those the rules withdrew included (GET
+ * /api/v1/candidates?incident=ID&withdrawn=include), then keeps them up to date
  * from the candidate stream: a state changed by an analyst, a candidate
  * found, or one the rules withdrew, which stays listed as withdrawn.
  */
@@ -432,7 +433,7 @@ function useIncidentCandidates(id: string) {
     current.current.loaded = false;
     setError(undefined);
     try {
-      const base = `/api/v1/candidates?incident=${encodeURIComponent(id)}&limit=1000`;
+      const base = `/api/v1/candidates?incident=${encodeURIComponent(id)}&withdrawn=include&limit=1000`;
       const all: Candidate[] = [];
       let next: string | undefined;
       let n = 0;

@@ -225,7 +225,10 @@ func candidateQuerySQL(q store.CandidateQuery) (sqlText string, args []any, ok b
 	if q.Limit <= 0 {
 		return "", nil, false, fmt.Errorf("limit must be positive, got %d", q.Limit)
 	}
-	where := []string{"NOT withdrawn"}
+	var where []string
+	if !q.Withdrawn {
+		where = append(where, "NOT withdrawn")
+	}
 	if q.After != nil {
 		rank, known := severityRanks[q.After.Severity]
 		if !known {
@@ -284,6 +287,9 @@ func candidateQuerySQL(q store.CandidateQuery) (sqlText string, args []any, ok b
 			return "", nil, false, nil
 		}
 		where, args = append(where, conds...), append(args, vargs...)
+	}
+	if len(where) == 0 {
+		where = []string{"1"} // every candidate, withdrawn ones too
 	}
 	sqlText = `SELECT ` + candidateColumns + ` FROM candidates INDEXED BY ` + index + ` WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY severity_rank DESC, time, id LIMIT ?`

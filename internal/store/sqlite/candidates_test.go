@@ -34,6 +34,7 @@ func TestCandidateQueryPlans(t *testing.T) {
 		{"an incident", store.CandidateQuery{Incident: "inc-1"}, "candidates_incident"},
 		{"an incident, from a cursor", store.CandidateQuery{Incident: "inc-1", After: after}, "candidates_incident"},
 		{"an incident and a state, seen by a reader", store.CandidateQuery{Incident: "inc-1", State: "open", Party: "A", Visible: &vis}, "candidates_incident"},
+		{"an incident's whole history", store.CandidateQuery{Incident: "inc-1", Withdrawn: true, Visible: &vis}, "candidates_incident"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

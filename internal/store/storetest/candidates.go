@@ -593,6 +593,12 @@ func testCandidateIncident(t *testing.T, h Harness) {
 		{"and a window", store.CandidateQuery{Incident: "inc-x", From: base, To: base.Add(2 * time.Hour)},
 			[]string{"x-major", "x-major.split-1.1", "x-serious-fra"}},
 		{"and a reader and a party", store.CandidateQuery{Incident: "inc-x", Party: "A", Visible: &gbr}, []string{"x-major", "x-major.split-1.1"}},
+		{"withdrawn ones too", store.CandidateQuery{Incident: "inc-x", Withdrawn: true}, append([]string{"x-withdrawn"}, allX...)},
+		{"withdrawn ones too, for a reader of GBR", store.CandidateQuery{Incident: "inc-x", Withdrawn: true, Visible: &gbr},
+			[]string{"x-withdrawn", "x-major", "x-major.split-1.1", "x-minor-early", "x-minor-gbr"}},
+		{"withdrawn ones too, where none is", store.CandidateQuery{Incident: "inc-y", Withdrawn: true}, []string{"y-major", "y-serious", "y-minor"}},
+		{"withdrawn ones too, and a severity", store.CandidateQuery{Incident: "inc-x", Withdrawn: true, Severity: "major"},
+			[]string{"x-withdrawn", "x-major", "x-major.split-1.1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
