@@ -35,6 +35,7 @@ import { label, metres, position, utcSeconds } from './format';
 import { describeRoles } from './roles';
 import type { User } from './types';
 
+/** Admin is the administration view: what the user's roles allow of the webhooks and the sensors. */
 export function Admin({ user }: { user: User }) {
   const s = adminSections(user);
   return (
