@@ -6,7 +6,7 @@
 // a page of its own (/incident?id=…).
 import { Fragment } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, get } from './api';
+import { ApiError, get, readPages } from './api';
 import { byQueueOrder, statusWords } from './candidates';
 import { Empty, ErrorNote, Loading } from './components';
 import { casualties, grading, label, metres, percent, position, utc, utcSeconds, words } from './format';
@@ -14,7 +14,7 @@ import { LogProof, observationRecord, ProofPanel } from './LogProof';
 import { candidatePath, incidentPath, navigate, onLink } from './router';
 import { liveWords, useLive } from './sse';
 import { partyName, useTerms, weaponName } from './terms';
-import type { Candidate, Ellipse, Evidence, Incident, IncidentDetail, Observation, Page, TermsVersion } from './types';
+import type { Candidate, Ellipse, Evidence, Incident, IncidentDetail, Observation, TermsVersion } from './types';
 
 /** useIncident reads an incident with its observations. */
 export function useIncident(id: string | undefined, delay = 0) {
@@ -434,20 +434,13 @@ function useIncidentCandidates(id: string) {
     setError(undefined);
     try {
       const base = `/api/v1/candidates?incident=${encodeURIComponent(id)}&withdrawn=include&limit=1000`;
-      const all: Candidate[] = [];
-      let next: string | undefined;
-      let n = 0;
-      do {
-        const page = await get<Page<Candidate>>(next ? `${base}&cursor=${encodeURIComponent(next)}` : base);
-        all.push(...page.features);
-        next = page.next;
-      } while (next && ++n < candidatePages);
+      const { features: all, more: left } = await readPages<Candidate>(base, candidatePages);
       if (current.current.id !== id) return;
       const seen = pending.current.filter((c) => c.properties.incident === id);
       pending.current = [];
       current.current.loaded = true;
       setItems(mergeByID(all, seen));
-      setMore(!!next);
+      setMore(left);
     } catch (e) {
       if (current.current.id === id) setError(e);
     }

@@ -113,6 +113,23 @@ export function message(e: unknown): string {
 
 export const get = <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, undefined, signal ? { signal } : {});
 
+/**
+ * readPages reads a paged list (features, and next while more follow) from
+ * path, which has its query already, following next for at most pages
+ * pages. more says whether the list went on beyond them.
+ */
+export async function readPages<F>(path: string, pages: number, signal?: AbortSignal): Promise<{ features: F[]; more: boolean }> {
+  const features: F[] = [];
+  let next: string | undefined;
+  let n = 0;
+  do {
+    const page: { features: F[]; next?: string } = await get(next ? `${path}&cursor=${encodeURIComponent(next)}` : path, signal);
+    features.push(...page.features);
+    next = page.next;
+  } while (next && ++n < pages);
+  return { features, more: next !== undefined && next !== '' };
+}
+
 /** Raw is an answer read as bytes, with its headers: for records whose exact bytes matter (the log's leaves). */
 export interface Raw {
   bytes: Uint8Array;

@@ -11,7 +11,7 @@ import { AttributionControl, LngLatBounds, Map as MapLibreMap, NavigationControl
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, get, message } from '../api';
+import { ApiError, get, message, readPages } from '../api';
 import { Empty, ErrorNote, Loading } from '../components';
 import { duration, label, metres, num, party, utc, utcSeconds, words } from '../format';
 import { IncidentEvidence, IncidentFacts, incidentTitle } from '../IncidentDetail';
@@ -51,6 +51,8 @@ import {
 setWorkerUrl(workerUrl);
 
 const incidentLimit = 1000;
+/** The most pages of restrictions of access the map reads: 20,000, years of them. */
+const restrictionPages = 20;
 const confidenceLevels = ['single_source', 'corroborated'];
 /** Above this many incidents in view, the map draws the server's counts in cells instead of the incidents. */
 const gridThreshold = 2000;
@@ -417,8 +419,10 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
   const loadRestrictions = useCallback(async () => {
     setRestrictionsError(undefined);
     try {
-      const page = await get<Page<Restriction>>(`/api/v1/restrictions?limit=${incidentLimit}`);
-      setRestrictions(page.features);
+      // Every one, page by page: restrictions of access are few beside
+      // incidents (a few a day), and each one matters.
+      const { features } = await readPages<Restriction>(`/api/v1/restrictions?limit=${incidentLimit}`, restrictionPages);
+      setRestrictions(features);
     } catch (e) {
       setRestrictionsError(e);
     }
@@ -481,19 +485,10 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
     if (!inView) return;
     const ctl = new AbortController();
     void (async () => {
-      let cursor: string | undefined;
-      let read = 0;
       try {
-        do {
-          const page: Page<Incident> = await get<Page<Incident>>(
-            `/api/v1/incidents?limit=${incidentLimit}&${inView}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-            ctl.signal,
-          );
-          if (ctl.signal.aborted) return;
-          for (const i of page.features) upsert(i);
-          read += page.features.length;
-          cursor = page.next;
-        } while (cursor && read < gridThreshold);
+        const { features } = await readPages<Incident>(`/api/v1/incidents?limit=${incidentLimit}&${inView}`, Math.ceil(gridThreshold / incidentLimit), ctl.signal);
+        if (ctl.signal.aborted) return;
+        for (const i of features) upsert(i);
       } catch (e) {
         if (!ctl.signal.aborted) note(`The incidents in view could not be read: ${message(e)}`);
       }
