@@ -30,7 +30,7 @@ import {
   statusWords,
   type Webhook,
 } from './admin';
-import { Empty, ErrorNote, Loading } from './components';
+import { Empty, ErrorNote, Loading, useRead } from './components';
 import { label, metres, position, utcSeconds } from './format';
 import { describeRoles } from './roles';
 import type { User } from './types';
@@ -60,25 +60,13 @@ export function Admin({ user }: { user: User }) {
 // ---- Webhooks
 
 function Webhooks() {
-  const [hooks, setHooks] = useState<Webhook[]>();
-  const [error, setError] = useState<unknown>();
+  const { data: hooks, error, reload: load } = useRead<Webhook[]>('/api/v1/webhooks');
   const [confirming, setConfirming] = useState<number>();
   const [disableError, setDisableError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [open, setOpen] = useState<number>();
   const [done, setDone] = useState<string>();
 
-  const load = useCallback(async () => {
-    try {
-      setHooks(await get<Webhook[]>('/api/v1/webhooks'));
-      setError(undefined);
-    } catch (e) {
-      setError(e);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const disable = async (h: Webhook) => {
     setBusy(true);
@@ -418,19 +406,7 @@ function AddWebhook({ onAdded }: { onAdded: () => void }) {
 // ---- Sensors
 
 function Sensors({ canAdd }: { canAdd: boolean }) {
-  const [sensors, setSensors] = useState<Sensor[]>();
-  const [error, setError] = useState<unknown>();
-  const load = useCallback(async () => {
-    try {
-      setSensors(await get<Sensor[]>('/api/v1/sensors'));
-      setError(undefined);
-    } catch (e) {
-      setError(e);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { data: sensors, error, reload: load } = useRead<Sensor[]>('/api/v1/sensors');
 
   return (
     <section class="admin-section" aria-labelledby="sensors-h">

@@ -1,8 +1,8 @@
 // Small building blocks shared by the views: loading and empty states,
 // errors in words, and the form that asks for a reason before an action.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { message } from './api';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { get, message } from './api';
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -157,4 +157,26 @@ export function CheckResult({ outcome }: { outcome: CheckOutcome }) {
       )}
     </div>
   );
+}
+
+/**
+ * useRead reads path once shown, and again on reload. data stays what was
+ * last read when a later read fails; error is that failure, until a read
+ * succeeds.
+ */
+export function useRead<T>(path: string): { data: T | undefined; error: unknown; reload: () => Promise<void> } {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<unknown>();
+  const reload = useCallback(async () => {
+    try {
+      setData(await get<T>(path));
+      setError(undefined);
+    } catch (e) {
+      setError(e);
+    }
+  }, [path]);
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+  return { data, error, reload };
 }

@@ -190,9 +190,10 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
     const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
     const bbox = [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90), clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)].map((v) => v.toFixed(5)).join(',');
     const cell = gridCell(map.getZoom());
+    const where = `bbox=${bbox}${gridParams(filterRef.current, partiesRef.current)}`;
     try {
       const fc = await get<FeatureCollection<Point, { count: number }> & { total: number }>(
-        `/api/v1/incidents/grid?cell=${cell}&bbox=${bbox}${gridParams(filterRef.current, partiesRef.current)}`,
+        `/api/v1/incidents/grid?cell=${cell}&${where}`,
       );
       if (seq !== gridSeq.current || mapRef.current !== map) return;
       const src = map.getSource('incident-grid') as GeoJSONSource | undefined;
@@ -203,7 +204,7 @@ export function MapView({ focus }: { user: User; focus?: string | undefined }) {
       } else {
         src?.setData({ type: 'FeatureCollection', features: [] });
         setGrid(undefined);
-        setInView(fc.total > 0 ? `bbox=${bbox}${gridParams(filterRef.current, partiesRef.current)}` : undefined);
+        setInView(fc.total > 0 ? where : undefined);
       }
       setGridRead(true);
     } catch {
@@ -945,37 +946,9 @@ function Filters(p: FiltersProps) {
       {span && (
         <fieldset class="time">
           <legend>Time of the incidents loaded</legend>
-          <label>
-            From <output>{at(from)}</output>
-            <input
-              type="range"
-              min={0}
-              max={span.minutes}
-              step={step}
-              value={from}
-              aria-valuetext={at(from)}
-              onInput={(e) => {
-                const v = Number((e.target as HTMLInputElement).value);
-                p.setWindow({ from: v <= 0 ? undefined : Math.min(v, to), to: p.window.to });
-              }}
-            />
-          </label>
-          <label>
-            To <output>{at(to)}</output>
-            <input
-              type="range"
-              min={0}
-              max={span.minutes}
-              step={step}
-              value={to}
-              aria-valuetext={at(to)}
-              onInput={(e) => {
-                const v = Number((e.target as HTMLInputElement).value);
-                // At the end, the window follows new incidents as they come.
-                p.setWindow({ from: p.window.from, to: v >= span.minutes ? undefined : Math.max(v, from) });
-              }}
-            />
-          </label>
+          <TimeSlider name="From" value={from} max={span.minutes} step={step} at={at} onValue={(v) => p.setWindow({ from: v <= 0 ? undefined : Math.min(v, to), to: p.window.to })} />
+          {/* At the end, the window follows new incidents as they come. */}
+          <TimeSlider name="To" value={to} max={span.minutes} step={step} at={at} onValue={(v) => p.setWindow({ from: p.window.from, to: v >= span.minutes ? undefined : Math.max(v, from) })} />
           <p class="hint">
             {duration((to - from) * 60000)} of {duration(span.minutes * 60000)}
             {p.window.to === undefined ? ', up to the latest' : ''}.
@@ -1119,5 +1092,23 @@ function RestrictionPanel({ r, terms, onClose }: { r: Restriction; terms: TermsV
       </dl>
       <LogProof record={restrictionRecord(r.id)} />
     </div>
+  );
+}
+
+/** TimeSlider is one end of the time window: minutes from the earliest incident loaded, said as a time. */
+function TimeSlider(p: { name: string; value: number; max: number; step: number; at: (m: number) => string; onValue: (m: number) => void }) {
+  return (
+    <label>
+      {p.name} <output>{p.at(p.value)}</output>
+      <input
+        type="range"
+        min={0}
+        max={p.max}
+        step={p.step}
+        value={p.value}
+        aria-valuetext={p.at(p.value)}
+        onInput={(e) => p.onValue(Number((e.target as HTMLInputElement).value))}
+      />
+    </label>
   );
 }
