@@ -413,13 +413,15 @@ func (s *Server) postDelivery(w http.ResponseWriter, r *http.Request) {
 	}
 	// A delivery sent again with its id is the one recorded: the answer is
 	// the same, and nothing is added.
-	if i := slices.IndexFunc(c.Deliveries, func(x guarantee.Delivery) bool { return d.ID != "" && x.ID == d.ID }); i >= 0 {
-		if c.Deliveries[i] != d {
-			writeError(w, http.StatusConflict, "commitment %q already has a delivery with id %q, of %s on %s: a new delivery needs a new id", id, d.ID, strconv.FormatFloat(c.Deliveries[i].Amount, 'f', -1, 64), c.Deliveries[i].Date)
+	if d.ID != "" {
+		if i := slices.IndexFunc(c.Deliveries, func(x guarantee.Delivery) bool { return x.ID == d.ID }); i >= 0 {
+			if c.Deliveries[i] != d {
+				writeError(w, http.StatusConflict, "commitment %q already has a delivery with id %q, of %s on %s: a new delivery needs a new id", id, d.ID, strconv.FormatFloat(c.Deliveries[i].Amount, 'f', -1, 64), c.Deliveries[i].Date)
+				return
+			}
+			writeJSON(w, http.StatusOK, commitmentJSON(c))
 			return
 		}
-		writeJSON(w, http.StatusOK, commitmentJSON(c))
-		return
 	}
 	c.Deliveries = append(c.Deliveries, d)
 	if err := s.loadRegistry(r.Context(), guarantee.Registry{Commitments: []guarantee.Commitment{c}}); err != nil {
